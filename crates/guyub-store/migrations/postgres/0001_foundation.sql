@@ -1,0 +1,184 @@
+-- Foundation: coops (the tenants), their bylaws, members, people who sign in, their roles,
+-- sessions, API tokens, the audit log and member imports.
+-- Kept in lockstep with ../sqlite/0001_foundation.sql (same tables, same columns; a test checks).
+-- Types: UUID, TIMESTAMPTZ, DATE, BOOLEAN; money in BIGINT.
+-- Money is always whole rupiah in an INTEGER column.
+
+CREATE TABLE koperasi (
+    id              UUID PRIMARY KEY,
+    code            TEXT NOT NULL UNIQUE,      -- short code used in member numbers, e.g. KSPMLG
+    name            TEXT NOT NULL,
+    legal_number    TEXT,                      -- nomor badan hukum
+    legal_date      DATE,
+    nib             TEXT,
+    npwp            TEXT,
+    kind            TEXT NOT NULL,             -- CoopKind::as_str
+    pattern         TEXT NOT NULL,             -- konvensional | syariah
+    tier            TEXT NOT NULL,             -- primer | sekunder
+    is_pesantren    BOOLEAN NOT NULL,
+    address         TEXT NOT NULL,
+    region_code     TEXT NOT NULL,             -- village level, dotted
+    province_code   TEXT NOT NULL,             -- derived from region_code, for dinas scoping
+    regency_code    TEXT NOT NULL,
+    phone           TEXT,
+    email           TEXT,
+    founded_on      DATE,
+    timezone        TEXT NOT NULL,             -- wib | wita | wit
+    created_at      TIMESTAMPTZ NOT NULL,
+    updated_at      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX koperasi_region_idx ON koperasi (province_code, regency_code);
+
+-- AD/ART settings, versioned by the fiscal year from which they apply.
+CREATE TABLE bylaws (
+    koperasi_id                 UUID NOT NULL REFERENCES koperasi (id),
+    effective_year              BIGINT NOT NULL,
+    simpanan_pokok              BIGINT NOT NULL,
+    simpanan_wajib_monthly      BIGINT NOT NULL,
+    fiscal_year_start_month     BIGINT NOT NULL,
+    alloc_cadangan              BIGINT NOT NULL,  -- basis points, 10000 = 100%
+    alloc_jasa_modal            BIGINT NOT NULL,
+    alloc_jasa_usaha            BIGINT NOT NULL,
+    alloc_pengurus              BIGINT NOT NULL,
+    alloc_karyawan              BIGINT NOT NULL,
+    alloc_pendidikan            BIGINT NOT NULL,
+    alloc_sosial                BIGINT NOT NULL,
+    alloc_pembangunan_daerah    BIGINT NOT NULL,
+    quorum_numerator            BIGINT NOT NULL,
+    quorum_denominator          BIGINT NOT NULL,
+    quorum_strictly_greater     BOOLEAN NOT NULL,
+    quorum_counts_proxies       BOOLEAN NOT NULL,
+    member_number_format        TEXT NOT NULL,
+    updated_at                  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (koperasi_id, effective_year)
+);
+
+CREATE TABLE app_user (
+    id                      UUID PRIMARY KEY,
+    email                   TEXT NOT NULL UNIQUE,
+    name                    TEXT NOT NULL,
+    password_hash           TEXT NOT NULL,     -- Argon2id PHC string
+    must_change_password    BOOLEAN NOT NULL,
+    disabled                BOOLEAN NOT NULL,
+    created_at              TIMESTAMPTZ NOT NULL,
+    updated_at              TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE member (
+    koperasi_id         UUID NOT NULL REFERENCES koperasi (id),
+    id                  UUID NOT NULL,
+    member_no           TEXT COLLATE "C" NOT NULL,
+    kind                TEXT NOT NULL,         -- person | coop
+    member_koperasi_id  UUID REFERENCES koperasi (id),   -- kind = coop: the member coop
+    nik                 TEXT,                  -- kind = person
+    name                TEXT NOT NULL,
+    name_key            TEXT COLLATE "C" NOT NULL,         -- lower-cased name, for sorting and search on both engines
+    gender              TEXT,                  -- L | P
+    birth_place         TEXT,
+    birth_date          DATE,
+    address             TEXT NOT NULL,
+    region_code         TEXT NOT NULL,
+    phone               TEXT,
+    occupation          TEXT NOT NULL,
+    joined_on           DATE NOT NULL,
+    status              TEXT NOT NULL,         -- aktif | berhenti | meninggal
+    status_on           DATE,
+    status_reason       TEXT,
+    user_id             UUID REFERENCES app_user (id),
+    created_at          TIMESTAMPTZ NOT NULL,
+    updated_at          TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (koperasi_id, id),
+    UNIQUE (koperasi_id, member_no),
+    UNIQUE (koperasi_id, nik),
+    UNIQUE (koperasi_id, member_koperasi_id)
+);
+CREATE INDEX member_name_idx ON member (koperasi_id, name_key, id);
+CREATE INDEX member_status_idx ON member (koperasi_id, status, name_key);
+CREATE INDEX member_joined_idx ON member (koperasi_id, joined_on);
+CREATE INDEX member_user_idx ON member (user_id);
+
+-- One row per word of a member's name (lower-cased), so a search by any word prefix is an
+-- index range scan instead of a scan of every member.
+CREATE TABLE member_search_token (
+    koperasi_id     UUID NOT NULL,
+    token           TEXT COLLATE "C" NOT NULL,
+    member_id       UUID NOT NULL,
+    PRIMARY KEY (koperasi_id, token, member_id),
+    FOREIGN KEY (koperasi_id, member_id) REFERENCES member (koperasi_id, id)
+);
+
+-- The last sequence number handed out per coop and year, for member numbers.
+CREATE TABLE member_number_seq (
+    koperasi_id     UUID NOT NULL REFERENCES koperasi (id),
+    year            BIGINT NOT NULL,
+    last_seq        BIGINT NOT NULL,
+    PRIMARY KEY (koperasi_id, year)
+);
+
+-- A role held by a user: platform admin (no coop), dinas (a region), or a coop role.
+CREATE TABLE role_grant (
+    id              UUID PRIMARY KEY,
+    user_id         UUID NOT NULL REFERENCES app_user (id),
+    role            TEXT NOT NULL,
+    koperasi_id     UUID REFERENCES koperasi (id),
+    region_code     TEXT,
+    member_id       UUID,
+    created_at      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX role_grant_user_idx ON role_grant (user_id);
+CREATE INDEX role_grant_koperasi_idx ON role_grant (koperasi_id);
+
+-- Cookie sessions. The cookie holds a random secret; only its SHA-256 is stored.
+CREATE TABLE web_session (
+    id_hash         TEXT PRIMARY KEY,
+    user_id         UUID NOT NULL REFERENCES app_user (id),
+    active_grant    UUID,
+    csrf_token      TEXT NOT NULL,
+    created_at      TIMESTAMPTZ NOT NULL,
+    expires_unix    BIGINT NOT NULL
+);
+CREATE INDEX web_session_user_idx ON web_session (user_id);
+
+-- Personal API tokens: shown once, stored as SHA-256, revocable.
+CREATE TABLE api_token (
+    id              UUID PRIMARY KEY,
+    user_id         UUID NOT NULL REFERENCES app_user (id),
+    name            TEXT NOT NULL,
+    token_hash      TEXT NOT NULL UNIQUE,
+    prefix          TEXT NOT NULL,
+    created_at      TIMESTAMPTZ NOT NULL,
+    last_used_at    TIMESTAMPTZ,
+    revoked_at      TIMESTAMPTZ
+);
+CREATE INDEX api_token_user_idx ON api_token (user_id);
+
+-- Every change made by a person. Platform-level changes use the nil UUID as koperasi_id.
+CREATE TABLE audit_log (
+    koperasi_id     UUID NOT NULL,
+    id              UUID NOT NULL,
+    at              TIMESTAMPTZ NOT NULL,
+    user_id         UUID,
+    actor           TEXT NOT NULL,
+    entity          TEXT NOT NULL,
+    entity_id       TEXT NOT NULL,
+    action          TEXT NOT NULL,
+    changes         TEXT NOT NULL,   -- JSON: [{"field":…,"before":…,"after":…}]
+    PRIMARY KEY (koperasi_id, id)
+);
+CREATE INDEX audit_log_at_idx ON audit_log (koperasi_id, at);
+CREATE INDEX audit_log_entity_idx ON audit_log (koperasi_id, entity, entity_id);
+
+-- A member import between preview and commit: the validated rows wait here as JSON.
+CREATE TABLE member_import (
+    koperasi_id     UUID NOT NULL REFERENCES koperasi (id),
+    id              UUID NOT NULL,
+    created_by      UUID NOT NULL,
+    created_at      TIMESTAMPTZ NOT NULL,
+    file_name       TEXT NOT NULL,
+    status          TEXT NOT NULL,   -- preview | committed
+    row_count       BIGINT NOT NULL,
+    problem_count   BIGINT NOT NULL,
+    rows_json       TEXT NOT NULL,
+    committed_at    TIMESTAMPTZ,
+    PRIMARY KEY (koperasi_id, id)
+);

@@ -1,0 +1,160 @@
+//! The database handle: one SQL text, two native drivers.
+//!
+//! [`Db`] holds either an SQLite or a PostgreSQL pool; [`on_db!`] and [`on_tx!`] run the same
+//! expression (the same SQL, the same binds) against whichever one we hold. Each arm must
+//! evaluate to a backend-neutral value (a decoded struct, a scalar, `rows_affected()`).
+//!
+//! Rules for SQL written here (see DESIGN.md): `$1..$n` placeholders only, columns listed
+//! (never `SELECT *`), `CAST(SUM(x) AS BIGINT)`, no `FOR UPDATE` (conditional updates and
+//! `rows_affected()` instead), writes through [`Db::begin_write`] (SQLite `BEGIN IMMEDIATE`).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+/// A pool on one of the two supported engines.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(sqlx::SqlitePool),
+    Pg(sqlx::PgPool),
+}
+
+/// An open write transaction on one of the two engines. Dropped without `commit` = rolled back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Pg(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$p` bound to the native pool.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($p) => $body,
+            $crate::db::Db::Pg($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the native transaction (use `&mut **$c` as executor).
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite($c) => $body,
+            $crate::db::Tx::Pg($c) => $body,
+        }
+    };
+}
+
+/// Which engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn of_url(url: &str) -> Option<Engine> {
+        if url.starts_with("sqlite:") {
+            Some(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Engine::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`), creating the SQLite
+    /// file (and its folder) if missing. SQLite runs in WAL mode with a busy timeout, so
+    /// readers never block the one writer and writers queue instead of failing.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
+        match Engine::of_url(url) {
+            Some(Engine::Sqlite) => {
+                let opts = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    .pragma("cache_size", "-16000")
+                    .pragma("temp_store", "memory");
+                if let Some(parent) = opts.get_filename().parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
+                    }
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(max_connections.max(1))
+                    .min_connections(1)
+                    .connect_with(opts)
+                    .await?;
+                Ok(Db::Sqlite(pool))
+            }
+            Some(Engine::Postgres) => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(max_connections.max(1))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?;
+                Ok(Db::Pg(pool))
+            }
+            None => Err(sqlx::Error::Configuration(
+                format!("database URL must start with sqlite: or postgres:// (got {url:?})").into(),
+            )),
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Pg(_) => Engine::Postgres,
+        }
+    }
+
+    /// Applies the migrations of this engine's folder (`migrations/sqlite` or
+    /// `migrations/postgres`; the two are kept in lockstep and a test proves it).
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await,
+            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a deferred transaction
+    /// that later upgrades to a write fails with SQLITE_BUSY and ignores the busy timeout.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
+    /// Takes a consistent copy of an SQLite database while it serves (`VACUUM INTO`).
+    /// PostgreSQL is backed up with `pg_dump` (see the README).
+    pub async fn backup_sqlite(&self, dest: &str) -> Result<(), sqlx::Error> {
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query("VACUUM INTO $1").bind(dest).execute(p).await?;
+                Ok(())
+            }
+            Db::Pg(_) => Err(sqlx::Error::Configuration(
+                "backup copies SQLite files; use pg_dump for PostgreSQL".into(),
+            )),
+        }
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, p => p.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        on_tx!(self, c => c.commit().await)
+    }
+}

@@ -1,0 +1,141 @@
+//! Guyub's database layer.
+//!
+//! One module per context (`coop`, `member`, `identity`, `audit`, `import`), each operation one
+//! transaction that calls the core's rules. Tenant-owned data is reached only through a
+//! [`Tenant`] handle, which the web layer creates after it has checked the caller's role in
+//! that coop; a `Tenant` can never read another coop's rows because every statement it runs
+//! is filtered by its `koperasi_id`.
+
+pub mod audit;
+pub mod coop;
+pub mod db;
+pub mod error;
+pub mod identity;
+pub mod import;
+pub mod member;
+
+pub use db::{Db, Engine, Tx};
+pub use error::{StoreError, StoreResult};
+
+use guyub_core::ids::{KoperasiId, UserId};
+use time::OffsetDateTime;
+
+/// Who is making a change, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<UserId>,
+    pub name: String,
+}
+
+impl Actor {
+    /// Changes made by the system itself (the demo seeder, a CLI run by an operator).
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            user_id: None,
+            name: name.to_string(),
+        }
+    }
+}
+
+/// The whole database: platform-level operations (coops, users) live here.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+}
+
+impl Store {
+    /// Connects and applies pending migrations.
+    pub async fn open(url: &str, max_connections: u32) -> StoreResult<Store> {
+        let db = Db::connect(url, max_connections).await?;
+        db.migrate()
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        Ok(Store { db })
+    }
+
+    /// Connects without migrating (for `guyub migrate` to report separately).
+    pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Store> {
+        Ok(Store {
+            db: Db::connect(url, max_connections).await?,
+        })
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        self.db
+            .migrate()
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()))
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.db.engine()
+    }
+
+    /// A handle on one coop's data. Call only after the caller's right to it was checked.
+    pub fn tenant(&self, koperasi_id: KoperasiId) -> Tenant<'_> {
+        Tenant {
+            db: &self.db,
+            koperasi_id,
+        }
+    }
+
+    /// A cheap query that proves the database answers (for `/healthz`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_db!(&self.db, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+}
+
+/// One coop's data. Every statement it runs is filtered by `koperasi_id`.
+#[derive(Clone, Copy, Debug)]
+pub struct Tenant<'a> {
+    db: &'a Db,
+    koperasi_id: KoperasiId,
+}
+
+impl Tenant<'_> {
+    pub fn id(&self) -> KoperasiId {
+        self.koperasi_id
+    }
+}
+
+/// The current time, truncated to microseconds so it round-trips through both engines.
+pub(crate) fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+        .unwrap_or(t)
+}
+
+/// Whether a database already holds Guyub data (any coop or user).
+pub async fn has_data(db: &Db) -> StoreResult<bool> {
+    let exists: bool = match db {
+        Db::Pg(p) => {
+            sqlx::query_scalar("SELECT to_regclass('public.koperasi') IS NOT NULL")
+                .fetch_one(p)
+                .await?
+        }
+        Db::Sqlite(p) => {
+            sqlx::query_scalar("SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'koperasi'")
+                .fetch_one(p)
+                .await?
+        }
+    };
+    if !exists {
+        return Ok(false);
+    }
+    let n: i64 = on_db!(db, p => sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM koperasi").fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
+/// Empties a PostgreSQL database's public schema (for `guyub demo --reset` and tests).
+pub async fn reset_postgres(db: &Db) -> StoreResult<()> {
+    if let Db::Pg(p) = db {
+        sqlx::query("DROP SCHEMA public CASCADE").execute(p).await?;
+        sqlx::query("CREATE SCHEMA public").execute(p).await?;
+    }
+    Ok(())
+}

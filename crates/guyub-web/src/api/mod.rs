@@ -1,0 +1,62 @@
+//! The JSON API, v1. The same rules, the same store calls and the same errors as the pages;
+//! programs authenticate with a personal API token (`Authorization: Bearer guyub_…`).
+//! The OpenAPI 3.1 document is generated from these handlers' annotations.
+
+pub mod coops;
+pub mod members;
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Guyub API", version = "1", description = "Koperasi: anggota, AD/ART, impor dan jejak audit. Cooperatives: members, bylaws, imports and the audit log."),
+    modifiers(&BearerAuth),
+    security(("token" = [])),
+    components(schemas(crate::error::ApiErrorBody, crate::error::ApiError, crate::error::ApiFieldError))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Token API pribadi / personal API token (guyub_…)"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI document.
+pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(coops::list_coops))
+        .routes(routes!(coops::get_coop, coops::update_coop))
+        .routes(routes!(coops::get_bylaws, coops::set_bylaws))
+        .routes(routes!(members::list_members, members::create_member))
+        .routes(routes!(members::get_member, members::update_member))
+        .routes(routes!(members::set_member_status))
+        .routes(routes!(members::preview_import))
+        .routes(routes!(members::get_import))
+        .routes(routes!(members::commit_import))
+        .routes(routes!(members::audit_log))
+        .split_for_parts()
+}
+
+/// `GET /api/openapi.json`.
+pub async fn openapi_json(doc: std::sync::Arc<utoipa::openapi::OpenApi>) -> Response {
+    Json(doc.as_ref().clone()).into_response()
+}

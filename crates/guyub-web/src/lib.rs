@@ -1,0 +1,195 @@
+//! Guyub's HTTP layer: HTML pages for people, the JSON API for programs, on one router.
+//!
+//! Layers, outermost first: request id → tracing → metrics → panic catcher → error rendering
+//! (JSON or HTML, in the caller's language) → security headers → gzip → cross-site request
+//! refusal (Sec-Fetch-Site / Origin) → body limit → timeout → routes.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod import_file;
+pub mod import_service;
+pub mod metrics;
+pub mod pages;
+pub mod ratelimit;
+pub mod state;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use guyub_core::Msg;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use state::{AppState, WebConfig, new_state};
+
+use crate::error::WebError;
+use crate::pages::{account, admin, audit, coop, dinas, home, import, members, region, signin};
+
+const CSS: &str = include_str!("../static/app.css");
+const JS: &str = include_str!("../static/app.js");
+
+fn asset(ct: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, ct),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+/// The page routes (everything but the API).
+fn page_routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/masuk", get(signin::form).post(signin::submit))
+        .route("/keluar", post(signin::sign_out))
+        .route("/bahasa/{lang}", get(signin::set_language))
+        .route("/pilih-koperasi", get(home::switcher).post(home::switch))
+        .route("/akun", get(account::show))
+        .route(
+            "/akun/sandi",
+            get(account::password_form).post(account::change_password),
+        )
+        .route("/akun/token", post(account::create_token))
+        .route("/akun/token/{id}/cabut", post(account::revoke_token))
+        .route("/wilayah", get(region::children))
+        .route("/impor/templat-anggota.xlsx", get(import::template_xlsx))
+        .route("/impor/templat-anggota.csv", get(import::template_csv))
+        .route("/k/{kid}", get(coop::dashboard))
+        .route("/k/{kid}/profil", get(coop::profile))
+        .route(
+            "/k/{kid}/profil/ubah",
+            get(coop::edit_form).post(coop::update),
+        )
+        .route(
+            "/k/{kid}/adart/ubah",
+            get(coop::bylaws_form).post(coop::bylaws_update),
+        )
+        .route("/k/{kid}/anggota", get(members::list))
+        .route(
+            "/k/{kid}/anggota/baru",
+            get(members::new_form).post(members::create),
+        )
+        .route("/k/{kid}/anggota/{mid}", get(members::detail))
+        .route(
+            "/k/{kid}/anggota/{mid}/ubah",
+            get(members::edit_form).post(members::update),
+        )
+        .route("/k/{kid}/anggota/{mid}/status", post(members::set_status))
+        .route("/k/{kid}/anggota/{mid}/akun", post(members::give_login))
+        .route(
+            "/k/{kid}/anggota-koperasi/tambah",
+            get(coop::add_member_coop_form).post(coop::add_member_coop),
+        )
+        .route(
+            "/k/{kid}/impor",
+            get(import::upload_form).post(import::upload),
+        )
+        .route("/k/{kid}/impor/{iid}", get(import::show))
+        .route("/k/{kid}/impor/{iid}/simpan", post(import::commit))
+        .route("/k/{kid}/audit", get(audit::list))
+        .route("/admin", get(admin::index))
+        .route(
+            "/admin/koperasi/baru",
+            get(admin::new_coop_form).post(admin::create_coop),
+        )
+        .route("/admin/pengguna", get(admin::users))
+        .route(
+            "/admin/pengguna/baru",
+            get(admin::new_user_form).post(admin::create_user),
+        )
+        .route("/admin/pengguna/{uid}/peran", post(admin::grant))
+        .route(
+            "/admin/pengguna/{uid}/reset-sandi",
+            post(admin::reset_password),
+        )
+        .route("/admin/pengguna/{uid}/nonaktif", post(admin::set_disabled))
+        .route("/admin/peran/{gid}/cabut", post(admin::revoke))
+        .route("/dinas", get(dinas::index))
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api::router();
+    let doc = Arc::new(doc);
+    let max_body = state.cfg.max_upload_bytes;
+    let csrf_rejected = |_e: tower_http::csrf::ProtectionError| {
+        WebError::Forbidden(Msg::new(
+            "Permintaan ini datang dari situs lain dan ditolak. Buka Guyub langsung lalu coba lagi.",
+            "This request came from another site and was refused. Open Guyub directly and try again.",
+        ))
+        .into_response()
+    };
+    let x_request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(page_routes())
+        .merge(api)
+        .route("/api/openapi.json", get(move || api::openapi_json(doc.clone())))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
+        .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
+        .fallback(not_found)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CsrfLayer::new().with_rejection_response(csrf_rejected))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(axum::middleware::from_fn(error::render_errors))
+        .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}

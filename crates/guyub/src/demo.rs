@@ -1,0 +1,665 @@
+//! `guyub demo`: a realistic East Java scenario on a fresh database.
+//!
+//! Four coops (a KSP in Kota Malang, a koperasi pondok pesantren in Kabupaten Kediri, a
+//! consumer coop in Kota Surabaya, and a secondary coop whose members are those three), about
+//! 2,000 members with valid NIKs of their regencies and Indonesian names, and one user per
+//! role. The same `--seed` gives the same data.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use guyub_core::coop::{Bylaws, CoopKind, CoopPattern, CoopTier, CoopTimeZone};
+use guyub_core::identity::Role;
+use guyub_core::ids::KoperasiId;
+use guyub_core::member::{Gender, MemberStatus, ValidMember};
+use guyub_core::nik::nik_for;
+use guyub_core::phone::Phone;
+use guyub_core::region::{self, RegionCode};
+use guyub_store::coop::CoopData;
+use guyub_store::identity::NewGrant;
+use guyub_store::member::MemberCoop;
+use guyub_store::{Actor, Store};
+use time::{Date, Duration, Month};
+
+/// A small, seedable PRNG (SplitMix64): reproducible demo data without a dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len())]
+    }
+    /// True with probability `p` percent.
+    pub fn chance(&mut self, p: usize) -> bool {
+        self.below(100) < p
+    }
+}
+
+const MALE: &[&str] = &[
+    "Agus",
+    "Ahmad",
+    "Bambang",
+    "Budi",
+    "Dedi",
+    "Dwi",
+    "Eko",
+    "Fajar",
+    "Hadi",
+    "Hendra",
+    "Imam",
+    "Joko",
+    "Kurniawan",
+    "Lukman",
+    "Muhammad",
+    "Mochamad",
+    "Nur",
+    "Rahmat",
+    "Rizki",
+    "Slamet",
+    "Sugeng",
+    "Suparman",
+    "Sutrisno",
+    "Teguh",
+    "Wahyu",
+    "Yusuf",
+    "Zainal",
+    "Abdul",
+    "Arif",
+    "Bayu",
+    "Cahyo",
+    "Darmaji",
+    "Gunawan",
+    "Hariyanto",
+    "Irfan",
+    "Kholil",
+    "Mashuri",
+    "Nanang",
+    "Purnomo",
+    "Rudi",
+    "Samsul",
+    "Taufik",
+    "Umar",
+    "Wawan",
+    "Yanto",
+    "Fathoni",
+    "Syaiful",
+    "Mukhlis",
+];
+const FEMALE: &[&str] = &[
+    "Siti",
+    "Sri",
+    "Dewi",
+    "Endang",
+    "Fitri",
+    "Indah",
+    "Kartini",
+    "Lestari",
+    "Ani",
+    "Nur",
+    "Puji",
+    "Rina",
+    "Ratna",
+    "Sulastri",
+    "Tutik",
+    "Wulan",
+    "Yuliani",
+    "Aminah",
+    "Khoiriyah",
+    "Lailatul",
+    "Maslikha",
+    "Nurul",
+    "Umi",
+    "Zahrotul",
+    "Anik",
+    "Dian",
+    "Erna",
+    "Hartini",
+    "Ika",
+    "Juwariyah",
+    "Kusnul",
+    "Mariyam",
+    "Novi",
+    "Rukayah",
+    "Setyowati",
+    "Titik",
+];
+const SECOND: &[&str] = &[
+    "Santoso",
+    "Wijaya",
+    "Hidayat",
+    "Setiawan",
+    "Prasetyo",
+    "Saputra",
+    "Kurniasih",
+    "Rahayu",
+    "Susanti",
+    "Wahyuni",
+    "Hartono",
+    "Suryani",
+    "Maulana",
+    "Hasanah",
+    "Fauzi",
+    "Ma'ruf",
+    "Anwar",
+    "Rohmah",
+    "Syafi'i",
+    "Mubarok",
+    "Utomo",
+    "Purwanto",
+    "Handayani",
+    "Nurhayati",
+    "Firmansyah",
+    "Kholifah",
+    "Zakaria",
+    "Mustofa",
+    "Ulfa",
+    "Widodo",
+];
+const OCCUPATIONS: &[&str] = &[
+    "Petani",
+    "Pedagang",
+    "Guru",
+    "Wiraswasta",
+    "Buruh",
+    "Karyawan swasta",
+    "Ibu rumah tangga",
+    "Nelayan",
+    "Perajin",
+    "Peternak",
+    "Santri",
+    "Ustadz",
+    "Sopir",
+    "Penjahit",
+    "PNS",
+    "Bidan",
+];
+
+/// One demo coop and how many of the members it gets (in thousandths).
+struct CoopSpec {
+    code: &'static str,
+    name: &'static str,
+    kind: CoopKind,
+    pattern: CoopPattern,
+    tier: CoopTier,
+    pesantren: bool,
+    regency: &'static str,
+    address: &'static str,
+    share: usize,
+    wajib: i64,
+}
+
+const COOPS: [CoopSpec; 3] = [
+    CoopSpec {
+        code: "KSPMLG",
+        name: "KSP Arta Mandiri Malang",
+        kind: CoopKind::SimpanPinjam,
+        pattern: CoopPattern::Konvensional,
+        tier: CoopTier::Primary,
+        pesantren: false,
+        regency: "35.73",
+        address: "Jl. Soekarno Hatta No. 12",
+        share: 450,
+        wajib: 25_000,
+    },
+    CoopSpec {
+        code: "KOPONTREN",
+        name: "Kopontren Al-Hikmah Kediri",
+        kind: CoopKind::SerbaUsaha,
+        pattern: CoopPattern::Syariah,
+        tier: CoopTier::Primary,
+        pesantren: true,
+        regency: "35.06",
+        address: "Jl. KH. Wahid Hasyim No. 3",
+        share: 250,
+        wajib: 10_000,
+    },
+    CoopSpec {
+        code: "KONSBY",
+        name: "Koperasi Konsumen Warga Surabaya",
+        kind: CoopKind::Konsumen,
+        pattern: CoopPattern::Konvensional,
+        tier: CoopTier::Primary,
+        pesantren: false,
+        regency: "35.78",
+        address: "Jl. Raya Darmo No. 45",
+        share: 300,
+        wajib: 20_000,
+    },
+];
+
+/// The demo's sign-in details, printed at start.
+pub struct DemoLogin {
+    pub role: String,
+    pub email: String,
+}
+
+pub const DEMO_PASSWORD: &str = "guyub-demo-2026";
+
+fn villages_of(regency: &RegionCode) -> Vec<RegionCode> {
+    region::children(Some(regency))
+        .iter()
+        .flat_map(|(d, _)| region::children(Some(d)).into_iter().map(|(v, _)| v))
+        .collect()
+}
+
+fn districts_of(regency: &RegionCode) -> Vec<RegionCode> {
+    region::children(Some(regency))
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect()
+}
+
+fn date(y: i32, m: u8, d: u8) -> anyhow::Result<Date> {
+    Ok(Date::from_calendar_date(y, Month::try_from(m)?, d)?)
+}
+
+/// Generates `n` members living in `regency`, joined between 2015 and `today`.
+pub fn members_for(
+    rng: &mut Rng,
+    regency: &RegionCode,
+    n: usize,
+    today: Date,
+) -> anyhow::Result<Vec<ValidMember>> {
+    let districts = districts_of(regency);
+    let villages = villages_of(regency);
+    anyhow::ensure!(
+        !districts.is_empty() && !villages.is_empty(),
+        "no districts in {}",
+        regency.as_str()
+    );
+    let mut serials: HashMap<(usize, Date, bool), u16> = HashMap::new();
+    let mut out = Vec::with_capacity(n);
+    let start = date(2015, 1, 1)?;
+    let span = (today - start).whole_days().max(1) as usize;
+    let this_month = today.replace_day(1)?;
+    while out.len() < n {
+        let gender = if rng.chance(52) {
+            Gender::Female
+        } else {
+            Gender::Male
+        };
+        let first = if gender == Gender::Female {
+            rng.pick(FEMALE)
+        } else {
+            rng.pick(MALE)
+        };
+        let name = if rng.chance(15) {
+            format!("{first} {} {}", rng.pick(SECOND), rng.pick(SECOND))
+        } else {
+            format!("{first} {}", rng.pick(SECOND))
+        };
+        // About 2% joined this month, the rest spread since 2015.
+        let joined_on = if rng.chance(2) {
+            this_month
+                + Duration::days(rng.below((today - this_month).whole_days() as usize + 1) as i64)
+        } else {
+            start + Duration::days(rng.below(span) as i64)
+        };
+        let age_days = (18 * 365 + rng.below(52 * 365)) as i64;
+        let birth_date = joined_on - Duration::days(age_days);
+        let d = rng.below(districts.len());
+        let key = (d, birth_date, gender == Gender::Female);
+        let serial = serials.entry(key).or_insert(0);
+        *serial += 1;
+        let Some(nik) = nik_for(&districts[d], birth_date, gender, *serial) else {
+            continue;
+        };
+        let phone = Phone::parse(&format!(
+            "08{}{:09}",
+            rng.pick(&["12", "13", "21", "52", "57", "56", "77", "95"]),
+            rng.next_u64() % 1_000_000_000
+        ))
+        .ok();
+        out.push(ValidMember {
+            nik,
+            name,
+            gender,
+            birth_place: rng
+                .pick(&[
+                    "Malang",
+                    "Kediri",
+                    "Surabaya",
+                    "Blitar",
+                    "Sidoarjo",
+                    "Pasuruan",
+                    "Jombang",
+                    "Madiun",
+                    "Tulungagung",
+                    "Lamongan",
+                ])
+                .to_string(),
+            birth_date,
+            address: format!(
+                "Jl. {} No. {}, RT {:02}/RW {:02}",
+                rng.pick(&[
+                    "Melati",
+                    "Mawar",
+                    "Kenanga",
+                    "Diponegoro",
+                    "Sudirman",
+                    "Ahmad Yani",
+                    "Pahlawan",
+                    "Merdeka",
+                    "Masjid",
+                    "Pesantren"
+                ]),
+                1 + rng.below(120),
+                1 + rng.below(12),
+                1 + rng.below(8)
+            ),
+            region: rng.pick(&villages).clone(),
+            phone: if rng.chance(85) { phone } else { None },
+            occupation: rng.pick(OCCUPATIONS).to_string(),
+            joined_on,
+        });
+    }
+    Ok(out)
+}
+
+/// Fills an empty database with the demo scenario. Returns the sign-ins to print.
+pub async fn seed(
+    store: &Store,
+    seed: u64,
+    members: usize,
+    password_hash: &str,
+) -> anyhow::Result<Vec<DemoLogin>> {
+    let mut rng = Rng::new(seed);
+    let actor = Actor::system("demo");
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(CoopTimeZone::Wib.offset())
+        .date();
+    let year = today.year();
+    let logins = std::cell::RefCell::new(Vec::new());
+    let add_user = async |email: &str,
+                          name: &str,
+                          grant: Option<NewGrant>|
+           -> anyhow::Result<guyub_core::ids::UserId> {
+        let id = store
+            .create_user(&actor, email, name, password_hash, false)
+            .await?;
+        if let Some(g) = grant {
+            logins.borrow_mut().push(DemoLogin {
+                role: g.role.label(guyub_core::Lang::Id).to_string(),
+                email: email.to_string(),
+            });
+            store.grant_role(&actor, id, &g).await?;
+        }
+        Ok(id)
+    };
+    let admin = add_user(
+        "admin@guyub.test",
+        "Admin Guyub",
+        Some(NewGrant {
+            role: Role::Admin,
+            koperasi_id: None,
+            region_code: None,
+            member_id: None,
+        }),
+    )
+    .await?;
+    let _ = admin;
+    add_user(
+        "dinas.jatim@guyub.test",
+        "Dinas Koperasi Jawa Timur",
+        Some(NewGrant {
+            role: Role::Dinas,
+            koperasi_id: None,
+            region_code: Some("35".into()),
+            member_id: None,
+        }),
+    )
+    .await?;
+    add_user(
+        "dinas.malang@guyub.test",
+        "Dinas Koperasi Kota Malang",
+        Some(NewGrant {
+            role: Role::Dinas,
+            koperasi_id: None,
+            region_code: Some("35.73".into()),
+            member_id: None,
+        }),
+    )
+    .await?;
+
+    let mut coop_ids: Vec<(KoperasiId, &CoopSpec)> = vec![];
+    for spec in &COOPS {
+        let regency = RegionCode::parse(spec.regency)?;
+        let villages = villages_of(&regency);
+        let data = CoopData {
+            code: spec.code.into(),
+            name: spec.name.into(),
+            legal_number: Some(format!(
+                "{}/BH/XVI.{}/2015",
+                100 + rng.below(800),
+                1 + rng.below(30)
+            )),
+            legal_date: Some(date(2015, 3, 17)?),
+            nib: Some(format!("91204{:08}", rng.next_u64() % 100_000_000)),
+            npwp: Some(format!(
+                "0{:02}{:06}{}{:03}000",
+                1 + rng.below(2),
+                rng.next_u64() % 1_000_000,
+                rng.below(10),
+                600 + rng.below(300)
+            )),
+            kind: spec.kind,
+            pattern: spec.pattern,
+            tier: spec.tier,
+            is_pesantren: spec.pesantren,
+            address: spec.address.into(),
+            region: rng.pick(&villages).clone(),
+            phone: Some(format!("+6281{:09}", rng.next_u64() % 1_000_000_000)),
+            email: Some(format!("{}@koperasi.test", spec.code.to_lowercase())),
+            founded_on: Some(date(2014, 11, 2)?),
+            timezone: CoopTimeZone::Wib,
+        };
+        let bylaws = Bylaws {
+            simpanan_wajib_monthly: guyub_core::money::Rupiah(spec.wajib),
+            ..Bylaws::default()
+        };
+        let id = store
+            .create_koperasi(&actor, &data, &bylaws, 2015)
+            .await
+            .context("creating a demo coop")?;
+        let tenant = store.tenant(id);
+        let n = members * spec.share / 1000;
+        let ms = members_for(&mut rng, &regency, n, today)?;
+        tenant.create_members_batch(&actor, &ms, false).await?;
+        // About 5% left, 1% died, on a date after they joined.
+        let mut changes = vec![];
+        for m in &ms {
+            let r = rng.below(100);
+            let status = match r {
+                0 => MemberStatus::Meninggal,
+                1..=5 => MemberStatus::Berhenti,
+                _ => continue,
+            };
+            let days = (today - m.joined_on).whole_days().max(1) as usize;
+            let on = m.joined_on + Duration::days(rng.below(days) as i64);
+            let reason = (status == MemberStatus::Berhenti).then(|| {
+                rng.pick(&["Pindah domisili", "Mengundurkan diri", "Keperluan keluarga"])
+                    .to_string()
+            });
+            changes.push((m.nik.as_str().to_string(), status, on, reason));
+        }
+        tenant.set_statuses_by_nik(&actor, &changes).await?;
+        coop_ids.push((id, spec));
+        let prefix = spec.code.to_lowercase();
+        for (role, label) in [
+            (Role::Pengurus, "Pengurus"),
+            (Role::Pengawas, "Pengawas"),
+            (Role::Kasir, "Kasir"),
+        ] {
+            add_user(
+                &format!("{}.{prefix}@guyub.test", role.as_str()),
+                &format!("{label} {}", spec.name),
+                Some(NewGrant {
+                    role,
+                    koperasi_id: Some(id),
+                    region_code: None,
+                    member_id: None,
+                }),
+            )
+            .await?;
+        }
+        // One member with their own sign-in.
+        let first = tenant
+            .search_members(&guyub_store::member::MemberQuery {
+                q: String::new(),
+                status: Some(MemberStatus::Aktif),
+                kind: None,
+                limit: 1,
+                offset: 0,
+            })
+            .await?;
+        if let Some(m) = first.members.first() {
+            let email = format!("anggota.{prefix}@guyub.test");
+            store
+                .give_member_login(&actor, id, m.id, &email, &m.name, Some(password_hash))
+                .await?;
+            store
+                .set_password(
+                    &actor,
+                    store
+                        .user_by_email(&email)
+                        .await?
+                        .map(|u| u.id)
+                        .context("demo member user")?,
+                    password_hash,
+                    false,
+                    None,
+                )
+                .await?;
+            logins.borrow_mut().push(DemoLogin {
+                role: format!("Anggota ({})", m.name),
+                email,
+            });
+        }
+    }
+
+    // The secondary coop: Pusat Koperasi Jawa Timur, whose members are the three coops.
+    let surabaya = RegionCode::parse("35.78")?;
+    let data = CoopData {
+        code: "PUSKOPJTM".into(),
+        name: "Pusat Koperasi Jawa Timur".into(),
+        legal_number: Some("12/BH/XVI/2016".into()),
+        legal_date: Some(date(2016, 5, 20)?),
+        nib: Some("9120400112233".into()),
+        npwp: Some("0012345678901000".into()),
+        kind: CoopKind::SerbaUsaha,
+        pattern: CoopPattern::Konvensional,
+        tier: CoopTier::Secondary,
+        is_pesantren: false,
+        address: "Jl. Gayung Kebonsari No. 1".into(),
+        region: rng.pick(&villages_of(&surabaya)).clone(),
+        phone: Some("+62318290000".into()),
+        email: Some("puskop@koperasi.test".into()),
+        founded_on: Some(date(2016, 1, 10)?),
+        timezone: CoopTimeZone::Wib,
+    };
+    let bylaws = Bylaws {
+        simpanan_pokok: guyub_core::money::Rupiah(5_000_000),
+        simpanan_wajib_monthly: guyub_core::money::Rupiah(250_000),
+        ..Bylaws::default()
+    };
+    let sec = store.create_koperasi(&actor, &data, &bylaws, 2016).await?;
+    for (id, spec) in &coop_ids {
+        let k = store.koperasi(*id).await?;
+        store
+            .tenant(sec)
+            .add_member_coop(
+                &actor,
+                &MemberCoop {
+                    koperasi_id: *id,
+                    name: spec.name.into(),
+                    address: k.data.address.clone(),
+                    region_code: k.data.region_code.clone(),
+                    joined_on: date(2016, 6, 1)?,
+                },
+            )
+            .await?;
+    }
+    add_user(
+        "pengurus.puskopjtm@guyub.test",
+        "Pengurus Puskop Jatim",
+        Some(NewGrant {
+            role: Role::Pengurus,
+            koperasi_id: Some(sec),
+            region_code: None,
+            member_id: None,
+        }),
+    )
+    .await?;
+    let _ = year;
+    Ok(logins.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guyub_core::member::{MemberInput, validate_member};
+
+    #[test]
+    fn generated_members_pass_the_rules_and_have_unique_niks() {
+        let today = date(2026, 11, 27).unwrap();
+        let mut rng = Rng::new(7);
+        let ms = members_for(&mut rng, &RegionCode::parse("35.06").unwrap(), 500, today).unwrap();
+        let mut niks: Vec<&str> = ms.iter().map(|m| m.nik.as_str()).collect();
+        niks.sort();
+        niks.dedup();
+        assert_eq!(niks.len(), 500);
+        for m in &ms {
+            assert!(m.nik.as_str().starts_with("3506"));
+            let input = MemberInput {
+                nik: m.nik.as_str().into(),
+                name: m.name.clone(),
+                birth_place: m.birth_place.clone(),
+                birth_date: m.birth_date.to_string(),
+                address: m.address.clone(),
+                region_code: m.region.as_str().into(),
+                phone: m
+                    .phone
+                    .as_ref()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default(),
+                occupation: m.occupation.clone(),
+                joined_on: m.joined_on.to_string(),
+            };
+            let v = validate_member(&input, today).unwrap_or_else(|e| panic!("{:?}: {e:?}", input));
+            assert_eq!(&v, m);
+        }
+    }
+
+    #[test]
+    fn same_seed_same_data() {
+        let today = date(2026, 11, 27).unwrap();
+        let a = members_for(
+            &mut Rng::new(1),
+            &RegionCode::parse("35.73").unwrap(),
+            50,
+            today,
+        )
+        .unwrap();
+        let b = members_for(
+            &mut Rng::new(1),
+            &RegionCode::parse("35.73").unwrap(),
+            50,
+            today,
+        )
+        .unwrap();
+        assert_eq!(a, b);
+    }
+}

@@ -1,0 +1,453 @@
+//! `guyub`: the one binary. Serves the web app, runs migrations, fills the demo, and the
+//! operators' tools (admin users, API tokens, backup, member import).
+
+mod bench;
+mod demo;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use guyub_core::identity::{Email, Role, check_password};
+use guyub_store::identity::NewGrant;
+use guyub_store::{Actor, Store};
+use guyub_web::{WebConfig, import_file, import_service};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "guyub",
+    version,
+    about = "Guyub: koperasi digital, milik anggota / the digital cooperative platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log format: `text` (default) or `json`.
+    #[arg(long, global = true, env = "GUYUB_LOG_FORMAT", default_value = "text")]
+    log_format: String,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Database: `sqlite://data/guyub.db?mode=rwc` (default) or `postgres://user:pw@host/db`.
+    #[arg(
+        long,
+        env = "GUYUB_DATABASE_URL",
+        default_value = "sqlite://data/guyub.db?mode=rwc"
+    )]
+    database_url: String,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "GUYUB_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Mark cookies Secure (when served over HTTPS, directly or behind a proxy).
+    #[arg(long, env = "GUYUB_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Trust the first X-Forwarded-For hop (only behind a proxy that overwrites it).
+    #[arg(long, env = "GUYUB_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Largest upload in MB (member imports).
+    #[arg(long, env = "GUYUB_MAX_UPLOAD_MB", default_value_t = 10)]
+    max_upload_mb: usize,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app and the API.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Create a fresh demo database (East Java scenario), print the sign-ins, and serve it.
+    Demo {
+        /// Default: a fresh SQLite file at ./data/demo.db.
+        #[arg(
+            long,
+            env = "GUYUB_DATABASE_URL",
+            default_value = "sqlite://data/demo.db?mode=rwc"
+        )]
+        database_url: String,
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Seed of the random generator: the same seed gives the same data.
+        #[arg(long, env = "GUYUB_DEMO_SEED", default_value_t = 2019)]
+        seed: u64,
+        /// Number of members across the three primary coops.
+        #[arg(long, env = "GUYUB_DEMO_MEMBERS", default_value_t = 2000)]
+        members: usize,
+        /// Empty an existing PostgreSQL database first (all its Guyub tables are dropped).
+        #[arg(long)]
+        reset: bool,
+        /// Fill the database and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Operators' user tools.
+    Admin {
+        #[command(subcommand)]
+        cmd: AdminCmd,
+    },
+    /// Take a consistent copy of an SQLite database while it serves.
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The file to write (must not exist).
+        file: PathBuf,
+    },
+    /// Import data from files.
+    Import {
+        #[command(subcommand)]
+        cmd: ImportCmd,
+    },
+    /// Benchmarks (see docs/BENCHMARKS.md).
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Create a platform admin; the password is read from standard input.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Admin")]
+        name: String,
+        /// Read the password from standard input (one line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Print a new personal API token for a user (shown once).
+    Token {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCmd {
+    /// Import members from .xlsx or .csv into a coop: report every problem, or register all.
+    Members {
+        #[command(flatten)]
+        db: DbArgs,
+        file: PathBuf,
+        /// The coop's code (e.g. KSPMLG).
+        #[arg(long)]
+        koperasi: String,
+        /// Only check the file; register nobody.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn init_logs(format: &str) {
+    let filter = EnvFilter::try_from_env("GUYUB_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+fn web_config(s: &ServeArgs) -> WebConfig {
+    WebConfig {
+        secure_cookies: s.secure_cookies,
+        trust_proxy: s.trust_proxy,
+        max_upload_bytes: s.max_upload_mb * 1024 * 1024,
+        ..WebConfig::default()
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+/// Serves until SIGINT/SIGTERM, finishing requests in flight.
+async fn serve(store: Store, s: &ServeArgs) -> anyhow::Result<()> {
+    let state = guyub_web::new_state(store.clone(), web_config(s));
+    // Expired sessions are removed hourly.
+    let purge = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = purge
+                .purge_sessions(time::OffsetDateTime::now_utc().unix_timestamp())
+                .await
+            {
+                tracing::warn!(error = %e, "session purge failed");
+            }
+        }
+    });
+    let app = guyub_web::app(state);
+    let listener = tokio::net::TcpListener::bind(s.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", s.listen))?;
+    tracing::info!(listen = %s.listen, "guyub is serving");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    store.db().close().await;
+    Ok(())
+}
+
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logs(&cli.log_format);
+    match cli.command {
+        Command::Serve { db, serve: s } => {
+            let store = Store::open(&db.database_url, 16)
+                .await
+                .context("opening the database")?;
+            serve(store, &s).await
+        }
+        Command::Migrate { db } => {
+            let store = Store::connect(&db.database_url, 2).await?;
+            store.migrate().await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Demo {
+            database_url,
+            serve: s,
+            seed,
+            members,
+            reset,
+            no_serve,
+        } => {
+            let started = Instant::now();
+            if let Some(path) = sqlite_path(&database_url) {
+                for suffix in ["", "-wal", "-shm"] {
+                    let p = PathBuf::from(format!("{}{suffix}", path.display()));
+                    if p.exists() {
+                        std::fs::remove_file(&p)
+                            .with_context(|| format!("removing {}", p.display()))?;
+                    }
+                }
+            }
+            let store = Store::connect(&database_url, 8)
+                .await
+                .context("opening the database")?;
+            if store.engine() == guyub_store::Engine::Postgres {
+                if reset {
+                    guyub_store::reset_postgres(store.db()).await?;
+                } else if guyub_store::has_data(store.db()).await? {
+                    bail!(
+                        "the PostgreSQL database already holds Guyub data; run with --reset to replace it with the demo"
+                    );
+                }
+            }
+            store.migrate().await?;
+            let hash = guyub_web::auth::hash_password(demo::DEMO_PASSWORD)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let logins = demo::seed(&store, seed, members, &hash).await?;
+            let elapsed = started.elapsed();
+            println!(
+                "Guyub demo ready in {:.1} s ({members} members, seed {seed}).",
+                elapsed.as_secs_f64()
+            );
+            println!(
+                "Open http://{} and sign in with password {}:",
+                s.listen,
+                demo::DEMO_PASSWORD
+            );
+            for l in &logins {
+                println!("  {:<40} {}", l.email, l.role);
+            }
+            if no_serve {
+                return Ok(());
+            }
+            serve(store, &s).await
+        }
+        Command::Admin {
+            cmd:
+                AdminCmd::Create {
+                    db,
+                    email,
+                    name,
+                    password_stdin,
+                },
+        } => {
+            if !password_stdin {
+                bail!(
+                    "give the password on standard input with --password-stdin (it never goes on the command line)"
+                );
+            }
+            let mut pw = String::new();
+            std::io::stdin().read_to_string(&mut pw)?;
+            let pw = pw.trim_end_matches(['\n', '\r']);
+            check_password(pw).map_err(|e| anyhow::anyhow!("{}", e.msg))?;
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{}", e.msg()))?;
+            let store = Store::open(&db.database_url, 2).await?;
+            let hash = guyub_web::auth::hash_password(pw).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let actor = Actor::system("cli");
+            let id = store
+                .create_user(&actor, email.as_str(), &name, &hash, false)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            store
+                .grant_role(
+                    &actor,
+                    id,
+                    &NewGrant {
+                        role: Role::Admin,
+                        koperasi_id: None,
+                        region_code: None,
+                        member_id: None,
+                    },
+                )
+                .await?;
+            println!("platform admin {} created", email.as_str());
+            Ok(())
+        }
+        Command::Admin {
+            cmd: AdminCmd::Token { db, email, name },
+        } => {
+            let store = Store::open(&db.database_url, 2).await?;
+            let user = store
+                .user_by_email(&email.trim().to_lowercase())
+                .await?
+                .with_context(|| format!("no user with e-mail {email}"))?;
+            let secret = format!(
+                "guyub_{}",
+                guyub_web::auth::random_secret().map_err(|e| anyhow::anyhow!("{e:?}"))?
+            );
+            store
+                .create_token(&Actor::system("cli"), user.id, &name, &secret)
+                .await?;
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Backup { db, file } => {
+            if file.exists() {
+                bail!("{} already exists; choose a new file name", file.display());
+            }
+            let store = Store::connect(&db.database_url, 1).await?;
+            let dest = file.to_str().context("the backup path must be UTF-8")?;
+            store.db().backup_sqlite(dest).await?;
+            println!("backup written to {}", file.display());
+            Ok(())
+        }
+        Command::Import {
+            cmd:
+                ImportCmd::Members {
+                    db,
+                    file,
+                    koperasi,
+                    dry_run,
+                },
+        } => {
+            let store = Store::open(&db.database_url, 2).await?;
+            let coop = store
+                .koperasi_by_code(&koperasi.to_uppercase())
+                .await
+                .with_context(|| format!("no coop with code {koperasi}"))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("berkas");
+            let parsed = import_file::parse(name, &bytes).map_err(|m| anyhow::anyhow!("{m}"))?;
+            for n in &parsed.notes {
+                eprintln!("catatan: {n}");
+            }
+            let today = time::OffsetDateTime::now_utc()
+                .to_offset(coop.timezone().offset())
+                .date();
+            let tenant = store.tenant(coop.id);
+            let system = store.user_by_email("cli@guyub.local").await?;
+            let by = match system {
+                Some(u) => u.id,
+                None => {
+                    store
+                        .create_user(
+                            &Actor::system("cli"),
+                            "cli@guyub.local",
+                            "Guyub CLI",
+                            "!",
+                            false,
+                        )
+                        .await?
+                }
+            };
+            let preview = import_service::preview(&tenant, by, name, parsed, today)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.msg()))?;
+            for r in preview.rows.iter().filter(|r| !r.problems.is_empty()) {
+                for p in &r.problems {
+                    eprintln!("baris {}: {}: {}", r.line, p.field, p.msg);
+                }
+            }
+            if preview.problem_rows > 0 {
+                bail!(
+                    "{} of {} rows have problems; nothing was registered",
+                    preview.problem_rows,
+                    preview.rows.len()
+                );
+            }
+            if dry_run {
+                println!(
+                    "{} rows are ready; nothing registered (--dry-run)",
+                    preview.rows.len()
+                );
+                return Ok(());
+            }
+            let n = import_service::commit(&tenant, &Actor::system("cli"), preview.id, today)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.msg()))?;
+            println!("{n} members registered in {}", coop.data.name);
+            Ok(())
+        }
+        Command::Bench(args) => bench::run(args).await,
+    }
+}
