@@ -88,6 +88,60 @@ pub async fn record(
     Ok(())
 }
 
+/// Writes many audit records of one actor in `tx`, in multi-row inserts (an import of
+/// thousands of members records each one without a round trip per member).
+pub async fn record_many(
+    tx: &mut Tx,
+    koperasi_id: KoperasiId,
+    actor: &Actor,
+    entity: &str,
+    action: Action,
+    items: &[(String, Vec<Change>)],
+) -> StoreResult<()> {
+    let at = now();
+    let user = actor.user_id.map(|u| u.0);
+    for chunk in items.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO audit_log (koperasi_id, id, at, user_id, actor, entity, entity_id, action, changes) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let b = i * 9;
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${},${},${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9
+            ));
+        }
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (entity_id, changes) in chunk {
+            rows.push((
+                AuditId::new(),
+                entity_id.clone(),
+                serde_json::to_string(changes).map_err(crate::StoreError::corrupt)?,
+            ));
+        }
+        on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (id, entity_id, json) in &rows {
+                q = q.bind(koperasi_id.0).bind(id.0).bind(at).bind(user).bind(actor.name.clone())
+                    .bind(entity.to_string()).bind(entity_id.clone()).bind(action.as_str()).bind(json.clone());
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
 /// One audit record as read back.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
@@ -133,6 +187,12 @@ impl Tenant<'_> {
     }
 }
 
+/// Bounds are compared in UTC: SQLite keeps timestamps as RFC 3339 text, where only
+/// instants written with the same offset compare correctly.
+fn utc(t: OffsetDateTime) -> OffsetDateTime {
+    t.to_offset(time::UtcOffset::UTC)
+}
+
 /// The audit log of one coop (or of the platform, with [`platform()`]).
 pub async fn list(
     db: &crate::Db,
@@ -150,7 +210,7 @@ pub async fn list(
            AND ($6 IS NULL OR at <= $6)
          ORDER BY at DESC, id DESC LIMIT $7 OFFSET $8")
         .bind(koperasi_id.0).bind(f.user_id.map(|u| u.0)).bind(f.entity.as_deref())
-        .bind(f.entity_id.as_deref()).bind(f.from).bind(f.until).bind(limit).bind(i64::from(f.offset))
+        .bind(f.entity_id.as_deref()).bind(f.from.map(utc)).bind(f.until.map(utc)).bind(limit).bind(i64::from(f.offset))
         .fetch_all(p).await)?;
     rows.into_iter()
         .map(|r| {

@@ -14,6 +14,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::audit::{self, Action, Change, diff};
+use crate::error::unique_as;
 use crate::{Actor, Db, Store, StoreError, StoreResult, Tenant, now, on_db, on_tx};
 
 /// A coop's registry data, as validated by the web layer from a form or the API.
@@ -260,7 +261,8 @@ impl Store {
             .bind(d.is_pesantren).bind(&d.address).bind(d.region.as_str()).bind(province.as_str())
             .bind(regency.as_str()).bind(&d.phone).bind(&d.email).bind(d.founded_on)
             .bind(d.timezone.as_str()).bind(t)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            .execute(&mut **c).await.map(|r| r.rows_affected()))
+            .map_err(|e| unique_as(e.into(), || code_taken(&d.code)))?;
         write_bylaws(&mut tx, id, year, bylaws).await?;
         audit::record(
             &mut tx,

@@ -38,3 +38,14 @@ impl StoreError {
         }
     }
 }
+
+/// Turns a unique-key violation into the caller's own conflict message: the race that an
+/// explicit "is it taken?" check cannot see on PostgreSQL, where two transactions may both
+/// pass the check before either inserts.
+pub fn unique_as(e: StoreError, conflict: impl FnOnce() -> StoreError) -> StoreError {
+    if e.is_unique_violation() {
+        conflict()
+    } else {
+        e
+    }
+}

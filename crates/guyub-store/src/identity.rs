@@ -20,6 +20,13 @@ pub fn secret_hash(secret: &str) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn email_taken(email: &str) -> StoreError {
+    StoreError::Conflict(Msg::new(
+        format!("E-mail {email} sudah dipakai pengguna lain."),
+        format!("The e-mail {email} is already used by another user."),
+    ))
+}
+
 /// A user as needed to sign in.
 #[derive(Debug, Clone)]
 pub struct UserAuth {
@@ -183,10 +190,7 @@ impl Store {
         let taken: Option<Uuid> = on_tx!(&mut *tx, c => sqlx::query_scalar("SELECT id FROM app_user WHERE email = $1")
             .bind(email).fetch_optional(&mut **c).await)?;
         if taken.is_some() {
-            return Err(StoreError::Conflict(Msg::new(
-                format!("E-mail {email} sudah dipakai pengguna lain."),
-                format!("The e-mail {email} is already used by another user."),
-            )));
+            return Err(email_taken(email));
         }
         let id = UserId::new();
         let t = now();
@@ -194,7 +198,8 @@ impl Store {
             "INSERT INTO app_user (id, email, name, password_hash, must_change_password, disabled, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
             .bind(id.0).bind(email).bind(name).bind(password_hash).bind(must_change_password).bind(false).bind(t)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            .execute(&mut **c).await.map(|r| r.rows_affected()))
+            .map_err(|e| crate::error::unique_as(e.into(), || email_taken(email)))?;
         let changes = diff([
             ("email", None, Some(email.to_string())),
             ("name", None, Some(name.to_string())),
@@ -438,7 +443,9 @@ impl Store {
 
     /// Every role a user holds, coop roles sorted by coop name.
     pub async fn grants_of(&self, user: UserId) -> StoreResult<Vec<Grant>> {
-        let sql = format!("{GRANT_SELECT} WHERE g.user_id = $1 ORDER BY k.name, g.role");
+        let sql = format!(
+            "{GRANT_SELECT} WHERE g.user_id = $1 ORDER BY CASE WHEN k.name IS NULL THEN 0 ELSE 1 END, k.name, g.role"
+        );
         let rows: Vec<GrantRow> = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(user.0).fetch_all(p).await)?;
         rows.into_iter().map(Grant::try_from).collect()
@@ -548,13 +555,26 @@ impl Store {
         Ok(id)
     }
 
-    /// The user a live (not revoked, user not disabled) token belongs to.
+    /// The user a live (not revoked, user not disabled) token belongs to. Records when the
+    /// token was last used, at most once an hour (a write on every API call would cost more
+    /// than the call).
     pub async fn token_user(&self, secret: &str) -> StoreResult<Option<UserId>> {
-        let row: Option<Uuid> = on_db!(&self.db, p => sqlx::query_scalar(
-            "SELECT t.user_id FROM api_token t JOIN app_user u ON u.id = t.user_id
+        let hash = secret_hash(secret);
+        let row: Option<(Uuid, Option<OffsetDateTime>)> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT t.user_id, t.last_used_at FROM api_token t JOIN app_user u ON u.id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = $2")
-            .bind(secret_hash(secret)).bind(false).fetch_optional(p).await)?;
-        Ok(row.map(UserId))
+            .bind(&hash).bind(false).fetch_optional(p).await)?;
+        let Some((user, last)) = row else {
+            return Ok(None);
+        };
+        let t = now();
+        if last.is_none_or(|l| t - l > time::Duration::hours(1)) {
+            let mut tx = self.db.begin_write().await?;
+            on_tx!(&mut tx, c => sqlx::query("UPDATE api_token SET last_used_at = $2 WHERE token_hash = $1")
+                .bind(&hash).bind(t).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            tx.commit().await?;
+        }
+        Ok(Some(UserId(user)))
     }
 
     pub async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenInfo>> {

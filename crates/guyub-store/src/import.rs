@@ -117,7 +117,7 @@ impl Tenant<'_> {
             )));
         }
         let count = self
-            .create_members_batch_tx(&mut tx, actor, members, false)
+            .create_members_batch_tx(&mut tx, actor, members, true)
             .await?;
         let changes = diff([("members", None, Some(count.to_string()))]);
         audit::record(

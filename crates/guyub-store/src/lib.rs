@@ -103,18 +103,22 @@ impl Tenant<'_> {
     }
 }
 
-/// The current time, truncated to microseconds so it round-trips through both engines.
+/// The current time in UTC, truncated to microseconds so it round-trips through both engines.
+///
+/// Never a whole second: SQLite keeps timestamps as RFC 3339 text and sqlx drops a zero
+/// fraction, so `…:05Z` would sort after `…:05.000001Z`. One microsecond keeps text order equal
+/// to time order.
 pub(crate) fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
-        .unwrap_or(t)
+    let micros = (t.nanosecond() / 1000).max(1);
+    t.replace_nanosecond(micros * 1000).unwrap_or(t)
 }
 
 /// Whether a database already holds Guyub data (any coop or user).
 pub async fn has_data(db: &Db) -> StoreResult<bool> {
     let exists: bool = match db {
         Db::Pg(p) => {
-            sqlx::query_scalar("SELECT to_regclass('public.koperasi') IS NOT NULL")
+            sqlx::query_scalar("SELECT to_regclass('koperasi') IS NOT NULL")
                 .fetch_one(p)
                 .await?
         }
@@ -131,11 +135,20 @@ pub async fn has_data(db: &Db) -> StoreResult<bool> {
     Ok(n > 0)
 }
 
-/// Empties a PostgreSQL database's public schema (for `guyub demo --reset` and tests).
+/// Empties the PostgreSQL schema this connection works in (for `guyub demo --reset`, the
+/// benchmark and tests): every table in it is dropped. Does nothing on SQLite.
 pub async fn reset_postgres(db: &Db) -> StoreResult<()> {
     if let Db::Pg(p) = db {
-        sqlx::query("DROP SCHEMA public CASCADE").execute(p).await?;
-        sqlx::query("CREATE SCHEMA public").execute(p).await?;
+        let schema: String = sqlx::query_scalar("SELECT current_schema()")
+            .fetch_one(p)
+            .await?;
+        let quoted = format!("\"{}\"", schema.replace('"', "\"\""));
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {quoted} CASCADE")))
+            .execute(p)
+            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {quoted}")))
+            .execute(p)
+            .await?;
     }
     Ok(())
 }

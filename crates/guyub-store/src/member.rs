@@ -283,18 +283,47 @@ async fn reserve_seq(tx: &mut Tx, k: KoperasiId, key: i32, n: u64) -> StoreResul
     u64::try_from(last - n + 1).map_err(StoreError::corrupt)
 }
 
-/// Hands out member numbers for members joining on the given dates, in order.
+/// Hands out member numbers for members joining on the given dates, in order. Each date uses
+/// the member-number format of the bylaws in force in its year (the latest version whose
+/// effective year is not after it; the earliest version for earlier years).
 async fn number_members(tx: &mut Tx, k: KoperasiId, joined: &[Date]) -> StoreResult<Vec<String>> {
-    let (code, fmt): (String, String) = on_tx!(&mut *tx, c => sqlx::query_as(
-        "SELECT k.code, b.member_number_format FROM koperasi k JOIN bylaws b ON b.koperasi_id = k.id
-         WHERE k.id = $1 ORDER BY b.effective_year DESC LIMIT 1")
+    let code: String = on_tx!(&mut *tx, c => sqlx::query_scalar("SELECT code FROM koperasi WHERE id = $1")
         .bind(k.0).fetch_one(&mut **c).await)?;
-    let fmt = guyub_core::member::MemberNumberFormat::parse(&fmt).map_err(StoreError::corrupt)?;
-    let per_year = fmt.as_str().contains("{yy");
+    let versions: Vec<(i64, String)> = on_tx!(&mut *tx, c => sqlx::query_as(
+        "SELECT effective_year, member_number_format FROM bylaws WHERE koperasi_id = $1 ORDER BY effective_year")
+        .bind(k.0).fetch_all(&mut **c).await)?;
+    let versions = versions
+        .into_iter()
+        .map(|(y, f)| {
+            Ok((
+                y,
+                guyub_core::member::MemberNumberFormat::parse(&f).map_err(StoreError::corrupt)?,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let Some(first) = versions.first() else {
+        return Err(StoreError::corrupt("coop without bylaws"));
+    };
+    let format_for = |year: i32| {
+        versions
+            .iter()
+            .rev()
+            .find(|(y, _)| *y <= i64::from(year))
+            .map(|(_, f)| f)
+            .unwrap_or(&first.1)
+    };
+    // A format with the year in it counts per year; one without counts once for the coop.
+    let key_of = |d: &Date| {
+        if format_for(d.year()).as_str().contains("{yy") {
+            d.year()
+        } else {
+            0
+        }
+    };
     // Count how many numbers each counter needs, reserve them in one statement per counter.
     let mut need: HashMap<i32, u64> = HashMap::new();
     for d in joined {
-        *need.entry(if per_year { d.year() } else { 0 }).or_default() += 1;
+        *need.entry(key_of(d)).or_default() += 1;
     }
     let mut next: HashMap<i32, u64> = HashMap::new();
     let mut keys: Vec<i32> = need.keys().copied().collect();
@@ -306,13 +335,12 @@ async fn number_members(tx: &mut Tx, k: KoperasiId, joined: &[Date]) -> StoreRes
     Ok(joined
         .iter()
         .map(|d| {
-            let key = if per_year { d.year() } else { 0 };
-            let seq = next.get_mut(&key).map(|s| {
+            let seq = next.get_mut(&key_of(d)).map(|s| {
                 let v = *s;
                 *s += 1;
                 v
             });
-            fmt.render(&code, d.year(), seq.unwrap_or(0))
+            format_for(d.year()).render(&code, d.year(), seq.unwrap_or(0))
         })
         .collect())
 }
@@ -400,12 +428,16 @@ impl Tenant<'_> {
             .pop()
             .unwrap_or_default();
         let phone = m.phone.as_ref().map(|p| p.as_str());
-        insert_rows(
+        let inserted = insert_rows(
             &mut tx,
             k,
             &[person_row(id, no.clone(), m, m.nik.as_str(), phone)],
         )
-        .await?;
+        .await;
+        if let Err(e) = inserted {
+            drop(tx);
+            return Err(self.race_to_conflict(e, m).await);
+        }
         let mut changes = diff(
             member_fields(m)
                 .into_iter()
@@ -426,18 +458,26 @@ impl Tenant<'_> {
             &changes,
         )
         .await?;
-        tx.commit()
-            .await
-            .map_err(StoreError::from)
-            .map_err(|e| self.race_to_conflict(e, m))?;
+        if let Err(e) = tx.commit().await {
+            return Err(self.race_to_conflict(e.into(), m).await);
+        }
         self.member(id).await
     }
 
-    fn race_to_conflict(&self, e: StoreError, m: &ValidMember) -> StoreError {
-        if e.is_unique_violation() {
-            duplicate_nik(m.nik.as_str(), "?", &m.name)
-        } else {
-            e
+    /// Another request registered the same NIK between our check and our insert (PostgreSQL
+    /// lets both transactions run; the unique key stops the second): say who has it now.
+    async fn race_to_conflict(&self, e: StoreError, m: &ValidMember) -> StoreError {
+        if !e.is_unique_violation() {
+            return e;
+        }
+        let owner: Option<(String, String)> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT member_no, name FROM member WHERE koperasi_id = $1 AND nik = $2")
+            .bind(self.koperasi_id.0).bind(m.nik.as_str()).fetch_optional(p).await)
+        .ok()
+        .flatten();
+        match owner {
+            Some((no, name)) => duplicate_nik(m.nik.as_str(), &no, &name),
+            None => duplicate_nik(m.nik.as_str(), "?", &m.name),
         }
     }
 
@@ -471,12 +511,31 @@ impl Tenant<'_> {
             insert_tokens(&mut tx, k, &tokens).await?;
         }
         let b = stored_fields(&before);
-        let changes = diff(
+        // Compare the real values, then mask: two NIKs can share their masked form.
+        let changes: Vec<audit::Change> = diff(
             member_fields(m)
                 .into_iter()
                 .enumerate()
-                .map(|(i, (f, a))| (f, mask_nik_change(f, b[i].1.clone()), mask_nik_change(f, a))),
-        );
+                .map(|(i, (f, a))| (f, b[i].1.clone(), a)),
+        )
+        .into_iter()
+        .map(|c| {
+            let masked = audit::Change {
+                before: mask_nik_change(&c.field, c.before.clone()),
+                after: mask_nik_change(&c.field, c.after.clone()),
+                field: c.field.clone(),
+            };
+            // A NIK change whose masked forms coincide still says that it changed.
+            if c.field == "nik" && masked.before == masked.after {
+                audit::Change {
+                    after: masked.after.map(|a| format!("{a} (diubah)")),
+                    ..masked
+                }
+            } else {
+                masked
+            }
+        })
+        .collect();
         audit::record(
             &mut tx,
             k,
@@ -654,6 +713,16 @@ impl Tenant<'_> {
         let k = self.koperasi_id;
         let tx = &mut *tx;
         let niks: Vec<String> = ms.iter().map(|m| m.nik.as_str().to_string()).collect();
+        let mut seen = std::collections::HashSet::new();
+        if let Some(m) = ms.iter().find(|m| !seen.insert(m.nik.as_str())) {
+            return Err(StoreError::Conflict(Msg::new(
+                format!(
+                    "NIK {} muncul dua kali dalam data yang sama.",
+                    m.nik.masked()
+                ),
+                format!("NIK {} appears twice in the same data.", m.nik.masked()),
+            )));
+        }
         let owners = existing_niks_tx(tx, k, &niks).await?;
         if let Some(m) = ms.iter().find(|m| owners.contains_key(m.nik.as_str())) {
             let (no, name) = &owners[m.nik.as_str()];
@@ -678,23 +747,25 @@ impl Tenant<'_> {
             .collect();
         insert_rows(tx, k, &rows).await?;
         if audit_each {
-            for (m, id) in ms.iter().zip(&ids) {
-                let changes = diff(
-                    member_fields(m)
-                        .into_iter()
-                        .map(|(f, a)| (f, None, mask_nik_change(f, a))),
-                );
-                audit::record(
-                    tx,
-                    k,
-                    actor,
-                    "member",
-                    &id.to_string(),
-                    Action::Import,
-                    &changes,
-                )
-                .await?;
-            }
+            let items: Vec<(String, Vec<audit::Change>)> = ms
+                .iter()
+                .zip(&ids)
+                .zip(&rows)
+                .map(|((m, id), row)| {
+                    let mut changes = diff(
+                        member_fields(m)
+                            .into_iter()
+                            .map(|(f, a)| (f, None, mask_nik_change(f, a))),
+                    );
+                    changes.push(audit::Change {
+                        field: "member_no".into(),
+                        before: None,
+                        after: Some(row.member_no.clone()),
+                    });
+                    (id.to_string(), changes)
+                })
+                .collect();
+            audit::record_many(tx, k, actor, "member", Action::Import, &items).await?;
         }
         Ok(ms.len())
     }
@@ -914,22 +985,34 @@ impl Tenant<'_> {
         let t = now();
         let mut n = 0;
         for (nik, status, on, reason) in changes {
-            let id: Option<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar(
-                "UPDATE member SET status = $3, status_on = $4, status_reason = $5, updated_at = $6
-                 WHERE koperasi_id = $1 AND nik = $2 RETURNING id")
-                .bind(k.0).bind(nik).bind(status.as_str()).bind(*on).bind(reason).bind(t)
-                .fetch_optional(&mut **c).await)?;
-            let Some(id) = id else { continue };
-            n += 1;
+            let before: Option<(Uuid, String, Option<Date>, Option<String>)> = on_tx!(&mut tx, c => sqlx::query_as(
+                "SELECT id, status, status_on, status_reason FROM member WHERE koperasi_id = $1 AND nik = $2")
+                .bind(k.0).bind(nik).fetch_optional(&mut **c).await)?;
+            let Some((id, old_status, old_on, old_reason)) = before else {
+                continue;
+            };
             let changes = diff([
                 (
                     "status",
-                    Some("aktif".to_string()),
+                    Some(old_status),
                     Some(status.as_str().to_string()),
                 ),
-                ("status_on", None, Some(on.to_string())),
-                ("status_reason", None, reason.clone()),
+                (
+                    "status_on",
+                    old_on.map(|d| d.to_string()),
+                    Some(on.to_string()),
+                ),
+                ("status_reason", old_reason, reason.clone()),
             ]);
+            if changes.is_empty() {
+                continue;
+            }
+            on_tx!(&mut tx, c => sqlx::query(
+                "UPDATE member SET status = $3, status_on = $4, status_reason = $5, updated_at = $6
+                 WHERE koperasi_id = $1 AND id = $2")
+                .bind(k.0).bind(id).bind(status.as_str()).bind(*on).bind(reason).bind(t)
+                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            n += 1;
             audit::record(
                 &mut tx,
                 k,

@@ -13,6 +13,20 @@ use serde::Serialize;
 use crate::error::WebError;
 use crate::import_file::{Parsed, RawRow};
 
+/// What the store keeps of a previewed file (opaque text to the store): the rows as read and
+/// the notes about the file, so the preview page can be shown again after a redirect.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct Stored {
+    pub notes: Vec<Msg>,
+    pub rows: Vec<RawRow>,
+}
+
+impl Stored {
+    pub fn parse(json: &str) -> Result<Stored, WebError> {
+        serde_json::from_str(json).map_err(|e| WebError::Internal(format!("stored import: {e}")))
+    }
+}
+
 /// One row of the preview report.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RowReport {
@@ -123,8 +137,11 @@ pub async fn preview(
 ) -> Result<Preview, WebError> {
     let (rows, _) = check_rows(tenant, &parsed.rows, today).await?;
     let problem_rows = rows.iter().filter(|r| !r.problems.is_empty()).count();
-    let json =
-        serde_json::to_string(&parsed.rows).map_err(|e| WebError::Internal(e.to_string()))?;
+    let stored = Stored {
+        notes: parsed.notes.clone(),
+        rows: parsed.rows,
+    };
+    let json = serde_json::to_string(&stored).map_err(|e| WebError::Internal(e.to_string()))?;
     let safe_name: String = file_name
         .chars()
         .filter(|c| !c.is_control())
@@ -150,8 +167,7 @@ pub async fn commit(
     today: time::Date,
 ) -> Result<usize, WebError> {
     let rec = tenant.import(id).await?;
-    let rows: Vec<RawRow> =
-        serde_json::from_str(&rec.rows_json).map_err(|e| WebError::Internal(e.to_string()))?;
+    let rows = Stored::parse(&rec.rows_json)?.rows;
     let (reports, valid) = check_rows(tenant, &rows, today).await?;
     if let Some(bad) = reports.iter().find(|r| !r.problems.is_empty()) {
         let first = &bad.problems[0].msg;

@@ -39,6 +39,7 @@ use crate::pages::{account, admin, audit, coop, dinas, home, import, members, re
 
 const CSS: &str = include_str!("../static/app.css");
 const JS: &str = include_str!("../static/app.js");
+const FAVICON: &str = include_str!("../static/favicon.svg");
 
 fn asset(ct: &'static str, body: &'static str) -> Response {
     (
@@ -165,6 +166,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
         .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
+        .route("/static/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON) }))
         .fallback(not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(DefaultBodyLimit::max(max_body))

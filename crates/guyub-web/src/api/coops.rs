@@ -127,14 +127,36 @@ pub async fn list_coops(
     State(state): State<AppState>,
     caller: Caller,
 ) -> WebResult<Json<Vec<CoopOut>>> {
-    let all = state.store.list_koperasi(None).await?;
-    let mut out = vec![];
-    for s in all {
-        let k = state.store.koperasi(s.id).await?;
-        if caller.access(&k).is_some() {
-            out.push(CoopOut::from(&k));
+    let mut ids: Vec<guyub_core::ids::KoperasiId> = if caller.is_admin() {
+        state
+            .store
+            .list_koperasi(None)
+            .await?
+            .into_iter()
+            .map(|k| k.id)
+            .collect()
+    } else {
+        let mut v = vec![];
+        for r in caller.dinas_regions() {
+            v.extend(
+                state
+                    .store
+                    .list_koperasi(Some(&r))
+                    .await?
+                    .into_iter()
+                    .map(|k| k.id),
+            );
         }
+        v.extend(caller.grants.iter().filter_map(|g| g.koperasi_id));
+        v
+    };
+    ids.sort();
+    ids.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(CoopOut::from(&state.store.koperasi(id).await?));
     }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Json(out))
 }
 

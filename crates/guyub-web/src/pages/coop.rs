@@ -95,6 +95,8 @@ pub struct CoopLabels {
     pub region: String,
     pub legal_date: String,
     pub founded_on: String,
+    pub phone: String,
+    pub npwp: String,
 }
 
 pub fn labels(k: &Koperasi, lang: Lang) -> CoopLabels {
@@ -118,6 +120,26 @@ pub fn labels(k: &Koperasi, lang: Lang) -> CoopLabels {
             .founded_on
             .map(|d| fmt_id::tanggal(d, lang))
             .unwrap_or_default(),
+        phone: k
+            .data
+            .phone
+            .as_deref()
+            .map(|p| {
+                Phone::parse(p)
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|_| p.to_string())
+            })
+            .unwrap_or_else(|| "-".into()),
+        npwp: k
+            .data
+            .npwp
+            .as_deref()
+            .map(|p| {
+                Npwp::parse(p)
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|_| p.to_string())
+            })
+            .unwrap_or_else(|| "-".into()),
     }
 }
 

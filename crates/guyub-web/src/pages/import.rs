@@ -137,21 +137,8 @@ pub async fn upload(
     let tenant = state.store.tenant(coop.id);
     let preview =
         import_service::preview(&tenant, caller.user_id(), &name, parsed, today_in(&coop)).await?;
-    // The notes about the file travel with the preview page only once, at upload time.
-    let notes: Vec<String> = preview
-        .notes
-        .iter()
-        .map(|n| n.get(caller.lang).to_string())
-        .collect();
-    let rec = tenant.import(preview.id).await?;
-    Ok(render(&preview_page(
-        &caller,
-        &coop,
-        &access,
-        rec,
-        preview.rows,
-        notes,
-    )))
+    // Post/Redirect/Get: reloading the preview page must not upload the file again.
+    Ok(Redirect::to(&format!("/k/{kid}/impor/{}", preview.id)).into_response())
 }
 
 /// A row of the report as shown.
@@ -239,8 +226,13 @@ pub async fn show(
     let id = ImportId::parse(&iid).ok_or(WebError::NotFound)?;
     let tenant = state.store.tenant(coop.id);
     let rec = tenant.import(id).await?;
-    let rows: Vec<import_file::RawRow> =
-        serde_json::from_str(&rec.rows_json).map_err(|e| WebError::Internal(e.to_string()))?;
+    let stored = import_service::Stored::parse(&rec.rows_json)?;
+    let notes: Vec<String> = stored
+        .notes
+        .iter()
+        .map(|n| n.get(caller.lang).to_string())
+        .collect();
+    let rows = stored.rows;
     let reports = if rec.status == "preview" {
         import_service::check_rows(&tenant, &rows, today_in(&coop))
             .await?
@@ -256,12 +248,7 @@ pub async fn show(
             .collect()
     };
     Ok(render(&preview_page(
-        &caller,
-        &coop,
-        &access,
-        rec,
-        reports,
-        vec![],
+        &caller, &coop, &access, rec, reports, notes,
     )))
 }
 
