@@ -398,26 +398,39 @@ fn collapse_whitespace(raw: &str) -> String {
 /// escaped anyway; refusing them in names says clearly that a name is not the place for them.
 const MARKUP: [char; 5] = ['<', '>', '&', '"', ';'];
 
+/// How a field is called in messages (Indonesian, English).
+fn field_label(field: &str) -> (&'static str, &'static str) {
+    match field {
+        "birth_place" => ("Tempat lahir", "The place of birth"),
+        "name" => ("Nama", "The name"),
+        _ => ("Isian ini", "This field"),
+    }
+}
+
 fn name_rule(raw: &str, field: &str, allow_digits: bool) -> Result<String, FieldError> {
     let err = |id: String, en: String| Err(FieldError::new(field, Msg::new(id, en)));
     let name = collapse_whitespace(raw);
+    // Say which field: the same rule checks a person's name, a place of birth, a business.
+    let (lid, len) = field_label(field);
     if name.is_empty() {
-        return err("Nama wajib diisi".into(), "The name is required".into());
+        return err(format!("{lid} wajib diisi"), format!("{len} is required"));
     }
     for c in name.chars() {
         if c.is_control() {
             return err(
-                "Nama tidak boleh berisi karakter kontrol".into(),
-                "A name cannot contain control characters".into(),
+                format!("{lid} tidak boleh berisi karakter kontrol"),
+                format!("{len} cannot contain control characters"),
             );
         }
         if MARKUP.contains(&c) {
             return err(
                 format!(
-                    "Karakter '{c}' tidak boleh dipakai dalam nama (HTML atau skrip tidak diterima)"
+                    "Karakter '{c}' tidak boleh dipakai dalam {lower} (HTML atau skrip tidak diterima)",
+                    lower = lid.to_lowercase()
                 ),
                 format!(
-                    "The character '{c}' is not allowed in a name (HTML or script is not accepted)"
+                    "The character '{c}' is not allowed in {lower} (HTML or script is not accepted)",
+                    lower = len.to_lowercase()
                 ),
             );
         }
@@ -441,12 +454,14 @@ fn name_rule(raw: &str, field: &str, allow_digits: bool) -> Result<String, Field
             };
             return err(
                 format!(
-                    "Karakter '{}' tidak boleh dipakai dalam nama; yang boleh hanya {allowed_id}, spasi, dan tanda . , ' - ( ) /",
-                    show_char(c)
+                    "Karakter '{}' tidak boleh dipakai dalam {}; yang boleh hanya {allowed_id}, spasi, dan tanda . , ' - ( ) /",
+                    show_char(c),
+                    lid.to_lowercase()
                 ),
                 format!(
-                    "The character '{}' is not allowed in a name; only {allowed_en}, spaces and . , ' - ( ) / are",
-                    show_char(c)
+                    "The character '{}' is not allowed in {}; only {allowed_en}, spaces and . , ' - ( ) / are",
+                    show_char(c),
+                    len.to_lowercase()
                 ),
             );
         }
@@ -454,20 +469,20 @@ fn name_rule(raw: &str, field: &str, allow_digits: bool) -> Result<String, Field
     let n = name.chars().count();
     if n < 2 {
         return err(
-            "Nama terlalu pendek: minimal 2 karakter".into(),
-            "The name is too short: at least 2 characters".into(),
+            format!("{lid} terlalu pendek: minimal 2 karakter"),
+            format!("{len} is too short: at least 2 characters"),
         );
     }
     if n > 100 {
         return err(
-            format!("Nama terlalu panjang: paling banyak 100 karakter, sekarang {n}"),
-            format!("The name is too long: at most 100 characters, it has {n}"),
+            format!("{lid} terlalu panjang: paling banyak 100 karakter, sekarang {n}"),
+            format!("{len} is too long: at most 100 characters, it has {n}"),
         );
     }
     if !name.chars().any(char::is_alphabetic) {
         return err(
-            "Nama harus berisi huruf".into(),
-            "A name must contain letters".into(),
+            format!("{lid} harus berisi huruf"),
+            format!("{len} must contain letters"),
         );
     }
     Ok(name)

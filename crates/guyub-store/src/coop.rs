@@ -283,6 +283,18 @@ impl Store {
         &self,
         region: Option<&RegionCode>,
     ) -> StoreResult<Vec<KoperasiSummary>> {
+        Ok(self.search_koperasi("", region, u32::MAX, 0).await?.0)
+    }
+
+    /// Coops whose name or code contains `q` (case-insensitive), optionally within a region,
+    /// by name, one page at a time; the bool says whether a next page exists.
+    pub async fn search_koperasi(
+        &self,
+        q: &str,
+        region: Option<&RegionCode>,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<(Vec<KoperasiSummary>, bool)> {
         let (prov, reg) = match region {
             None => (None, None),
             Some(r) => (
@@ -290,26 +302,54 @@ impl Store {
                 r.regency().map(|x| x.as_str().to_string()),
             ),
         };
+        let pattern = format!(
+            "%{}%",
+            q.trim().to_lowercase().replace(['%', '_', '\\'], "")
+        );
+        let limit = i64::from(limit.min(100_000));
         let rows: Vec<SummaryRow> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT k.id, k.code, k.name, k.kind, k.tier, k.is_pesantren, k.regency_code,
                     CAST((SELECT COUNT(*) FROM member m WHERE m.koperasi_id = k.id AND m.status = 'aktif') AS BIGINT) AS active_members
              FROM koperasi k
              WHERE ($1 IS NULL OR k.province_code = $1) AND ($2 IS NULL OR k.regency_code = $2)
-             ORDER BY k.name, k.id")
-            .bind(prov).bind(reg).fetch_all(p).await)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| KoperasiSummary {
-                id: KoperasiId(r.id),
-                code: r.code,
-                name: r.name,
-                kind: r.kind,
-                tier: r.tier,
-                is_pesantren: r.is_pesantren,
-                regency_code: r.regency_code,
-                active_members: r.active_members,
-            })
-            .collect())
+               AND (LOWER(k.name) LIKE $3 OR LOWER(k.code) LIKE $3)
+             ORDER BY k.name, k.id LIMIT $4 OFFSET $5")
+            .bind(prov).bind(reg).bind(&pattern).bind(limit + 1).bind(i64::from(offset)).fetch_all(p).await)?;
+        let has_more = rows.len() as i64 > limit;
+        Ok((
+            rows.into_iter()
+                .take(limit as usize)
+                .map(|r| KoperasiSummary {
+                    id: KoperasiId(r.id),
+                    code: r.code,
+                    name: r.name,
+                    kind: r.kind,
+                    tier: r.tier,
+                    is_pesantren: r.is_pesantren,
+                    regency_code: r.regency_code,
+                    active_members: r.active_members,
+                })
+                .collect(),
+            has_more,
+        ))
+    }
+
+    /// Aggregates over the coops within `region` (or all): coops, and active members.
+    pub async fn region_totals(&self, region: Option<&RegionCode>) -> StoreResult<(i64, i64)> {
+        let (prov, reg) = match region {
+            None => (None, None),
+            Some(r) => (
+                Some(r.province().as_str().to_string()),
+                r.regency().map(|x| x.as_str().to_string()),
+            ),
+        };
+        let row: (i64, i64) = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT),
+                    CAST(COALESCE(SUM((SELECT COUNT(*) FROM member m WHERE m.koperasi_id = k.id AND m.status = 'aktif')), 0) AS BIGINT)
+             FROM koperasi k
+             WHERE ($1 IS NULL OR k.province_code = $1) AND ($2 IS NULL OR k.regency_code = $2)")
+            .bind(prov).bind(reg).fetch_one(p).await)?;
+        Ok(row)
     }
 
     /// One coop by id, whoever asks (used to resolve grants and public pages).

@@ -148,6 +148,23 @@ impl Db {
         }
     }
 
+    /// Refreshes the planner's statistics (see `Store::optimize`).
+    pub async fn optimize(&self) -> Result<(), sqlx::Error> {
+        match self {
+            Db::Sqlite(p) => {
+                let mut c = p.acquire().await?;
+                sqlx::query("PRAGMA analysis_limit = 2000")
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query("ANALYZE").execute(&mut *c).await?;
+            }
+            Db::Pg(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         on_db!(self, p => p.close().await)
     }

@@ -308,28 +308,41 @@ impl Store {
 
     /// All users with their grants (platform admin).
     pub async fn list_users(&self) -> StoreResult<Vec<UserSummary>> {
+        Ok(self.search_users("", u32::MAX, 0).await?.0)
+    }
+
+    /// Users whose e-mail or name contains `q` (case-insensitive), by e-mail, one page at a
+    /// time, with their grants. The bool says whether a next page exists.
+    pub async fn search_users(
+        &self,
+        q: &str,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<(Vec<UserSummary>, bool)> {
+        let pattern = format!(
+            "%{}%",
+            q.trim().to_lowercase().replace(['%', '_', '\\'], "")
+        );
+        let limit = i64::from(limit.min(10_000));
         let users: Vec<UserRow> = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT id, email, name, password_hash, must_change_password, disabled FROM app_user ORDER BY email")
-            .fetch_all(p).await)?;
-        let sql = format!("{GRANT_SELECT} ORDER BY g.created_at");
-        let grants: Vec<GrantRow> = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(p).await)?;
-        let grants = grants
-            .into_iter()
-            .map(Grant::try_from)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(users
-            .into_iter()
-            .map(|u| {
-                let id = UserId(u.id);
-                UserSummary {
-                    id,
-                    email: u.email,
-                    name: u.name,
-                    disabled: u.disabled,
-                    grants: grants.iter().filter(|g| g.user_id == id).cloned().collect(),
-                }
-            })
-            .collect())
+            "SELECT id, email, name, password_hash, must_change_password, disabled FROM app_user
+             WHERE email LIKE $1 OR LOWER(name) LIKE $1 ORDER BY email LIMIT $2 OFFSET $3")
+            .bind(&pattern).bind(limit + 1).bind(i64::from(offset)).fetch_all(p).await)?;
+        let has_more = users.len() as i64 > limit;
+        let users: Vec<UserRow> = users.into_iter().take(limit as usize).collect();
+        let mut out = Vec::with_capacity(users.len());
+        for u in users {
+            let id = UserId(u.id);
+            let grants = self.grants_of(id).await?;
+            out.push(UserSummary {
+                id,
+                email: u.email,
+                name: u.name,
+                disabled: u.disabled,
+                grants,
+            });
+        }
+        Ok((out, has_more))
     }
 
     /// The users holding a role in one coop (for the coop's own people page).

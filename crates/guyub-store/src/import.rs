@@ -131,6 +131,10 @@ impl Tenant<'_> {
         )
         .await?;
         tx.commit().await?;
+        if count >= 1000 {
+            // A large import changes the shape of the data the search plans rely on.
+            self.db.optimize().await?;
+        }
         Ok(count)
     }
 }

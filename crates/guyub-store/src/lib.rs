@@ -50,7 +50,16 @@ impl Store {
         db.migrate()
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        db.optimize().await?;
         Ok(Store { db })
+    }
+
+    /// Refreshes the query planner's statistics. SQLite has no automatic statistics, and
+    /// without them it picks poor plans for the member search once a coop has thousands of
+    /// members; call this at start-up and after bulk loads (imports, the demo). With
+    /// `analysis_limit` it samples, so it stays cheap on large databases.
+    pub async fn optimize(&self) -> StoreResult<()> {
+        Ok(self.db.optimize().await?)
     }
 
     /// Connects without migrating (for `guyub migrate` to report separately).

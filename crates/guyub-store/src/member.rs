@@ -130,6 +130,10 @@ fn prefix_upper(prefix: &str) -> String {
     s
 }
 
+/// Below this many matches of a search word, a search gathers the matches and sorts them;
+/// above it, it walks the name index in order (see `search_members`).
+const SPARSE: i64 = 2000;
+
 /// What the member list asks for.
 #[derive(Debug, Clone, Default)]
 pub struct MemberQuery {
@@ -860,19 +864,43 @@ impl Tenant<'_> {
             // The longest word narrows most; the others filter the candidates.
             words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
             let first = words.remove(0);
-            let mut sql = format!(
-                "SELECT {MEMBER_COLS} FROM member WHERE koperasi_id = $1 AND id IN
-                   (SELECT member_id FROM member_search_token WHERE koperasi_id = $1 AND token >= $2 AND token < $3)
-                 AND ($4 IS NULL OR status = $4) AND ($5 IS NULL OR kind = $5)"
-            );
+            // Two plans, chosen by how many names the first word matches (a capped count, so
+            // the probe costs at most SPARSE index entries): few matches → gather them and
+            // sort; many → walk the name index in order and stop after one page.
+            let hits: i64 = on_db!(self.db, p => sqlx::query_scalar(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM member_search_token
+                  WHERE koperasi_id = $1 AND token >= $2 AND token < $3 LIMIT $4) h")
+                .bind(k).bind(first.clone()).bind(prefix_upper(&first)).bind(SPARSE).fetch_one(p).await)?;
+            let mut others = String::new();
             for i in 0..words.len() {
-                sql.push_str(&format!(
-                    " AND id IN (SELECT member_id FROM member_search_token WHERE koperasi_id = $1 AND token >= ${} AND token < ${})",
+                others.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM member_search_token o WHERE o.koperasi_id = $1 AND o.member_id = m.id AND o.token >= ${} AND o.token < ${})",
                     8 + 2 * i,
                     9 + 2 * i
                 ));
             }
-            sql.push_str(" ORDER BY name_key, id LIMIT $6 OFFSET $7");
+            let cols = MEMBER_COLS
+                .split(", ")
+                .map(|c| format!("m.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = if hits < SPARSE {
+                format!(
+                    "SELECT {cols} FROM member m
+                     JOIN (SELECT DISTINCT member_id FROM member_search_token
+                           WHERE koperasi_id = $1 AND token >= $2 AND token < $3) h ON m.id = h.member_id
+                     WHERE m.koperasi_id = $1 AND ($4 IS NULL OR m.status = $4) AND ($5 IS NULL OR m.kind = $5){others}
+                     ORDER BY m.name_key, m.id LIMIT $6 OFFSET $7"
+                )
+            } else {
+                format!(
+                    "SELECT {cols} FROM member m
+                     WHERE m.koperasi_id = $1 AND ($4 IS NULL OR m.status = $4) AND ($5 IS NULL OR m.kind = $5)
+                       AND EXISTS (SELECT 1 FROM member_search_token t WHERE t.koperasi_id = $1 AND t.member_id = m.id
+                                   AND t.token >= $2 AND t.token < $3){others}
+                     ORDER BY m.name_key, m.id LIMIT $6 OFFSET $7"
+                )
+            };
             on_db!(self.db, p => {
                 let mut qq = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
                     .bind(k).bind(first.clone()).bind(prefix_upper(&first)).bind(status).bind(kind)

@@ -26,6 +26,8 @@ pub enum WebError {
     Conflict(Msg),
     TooManyRequests(Msg),
     PayloadTooLarge(Msg),
+    /// A request one of axum's extractors refused before a handler ran (keeps its status).
+    Rejected(StatusCode, Msg),
     /// A bug or an outage: logged in full, shown only as a generic message.
     Internal(String),
 }
@@ -41,6 +43,7 @@ impl WebError {
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Rejected(s, _) => *s,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -55,6 +58,10 @@ impl WebError {
             WebError::Conflict(_) => "conflict",
             WebError::TooManyRequests(_) => "too_many_requests",
             WebError::PayloadTooLarge(_) => "payload_too_large",
+            WebError::Rejected(s, _) if *s == StatusCode::METHOD_NOT_ALLOWED => {
+                "method_not_allowed"
+            }
+            WebError::Rejected(..) => "bad_request",
             WebError::Internal(_) => "internal",
         }
     }
@@ -69,7 +76,8 @@ impl WebError {
             | WebError::BadRequest(m)
             | WebError::Conflict(m)
             | WebError::TooManyRequests(m)
-            | WebError::PayloadTooLarge(m) => m.clone(),
+            | WebError::PayloadTooLarge(m)
+            | WebError::Rejected(_, m) => m.clone(),
             WebError::NotFound => Msg::new(
                 "Halaman atau data tidak ditemukan.",
                 "Page or record not found.",
@@ -154,8 +162,17 @@ pub struct ApiFieldError {
 /// Turns a [`WebError`] left in a response's extensions into the right body: JSON under
 /// `/api/`, otherwise an HTML page in the request's language (sign-in redirect for pages
 /// that need a session).
-pub async fn render_errors(req: Request, next: Next) -> Response {
+pub async fn render_errors(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
+    // After sign-in the browser goes back with a GET: only a GET can be returned to.
+    let can_return = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
     let lang = crate::i18n::lang_of(req.headers(), req.uri().query());
     let path_and_query = req
         .uri()
@@ -163,8 +180,19 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
     let mut res = next.run(req).await;
-    let Some(err) = res.extensions_mut().remove::<WebError>() else {
-        return res;
+    let err = match res.extensions_mut().remove::<WebError>() {
+        Some(e) => e,
+        None => match rejection(res).await {
+            Ok(e) => e,
+            Err(original) => return original,
+        },
+    };
+    // The limit in the message is the one this server was started with.
+    let err = match err {
+        WebError::PayloadTooLarge(_) => {
+            WebError::PayloadTooLarge(too_large_msg(state.cfg.max_upload_bytes))
+        }
+        other => other,
     };
     if is_api {
         let body = ApiErrorBody {
@@ -191,10 +219,60 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         return r;
     }
     if matches!(err, WebError::Unauthenticated) {
+        if !can_return {
+            return axum::response::Redirect::to("/masuk").into_response();
+        }
         let next = crate::pages::url_encode(&path_and_query);
         return axum::response::Redirect::to(&format!("/masuk?next={next}")).into_response();
     }
     crate::pages::error_page(lang, err.status(), &err.msg()).into_response()
+}
+
+/// The message for an upload over the limit, naming the limit.
+pub fn too_large_msg(limit_bytes: usize) -> Msg {
+    let mb = limit_bytes.div_ceil(1024 * 1024);
+    Msg::new(
+        format!("Berkas terlalu besar. Batasnya {mb} MB; pecah berkas menjadi beberapa bagian."),
+        format!("The file is too large. The limit is {mb} MB; split the file into parts."),
+    )
+}
+
+/// A response that an extractor of axum's made on its own (a plain-text 4xx: a query string
+/// that does not parse, a body over the limit, a wrong method) becomes one of our errors, so
+/// it is answered like every other error: JSON for the API, a page in the caller's language
+/// otherwise. Any other response is given back unchanged.
+async fn rejection(res: Response) -> Result<WebError, Response> {
+    let status = res.status();
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !(status.is_client_error() && plain) {
+        return Err(res);
+    }
+    let (parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024).await else {
+        return Err(Response::from_parts(parts, axum::body::Body::empty()));
+    };
+    let text = String::from_utf8_lossy(&bytes).trim().to_string();
+    Ok(match status {
+        StatusCode::PAYLOAD_TOO_LARGE => WebError::PayloadTooLarge(too_large_msg(0)),
+        StatusCode::METHOD_NOT_ALLOWED => WebError::Rejected(
+            status,
+            Msg::new(
+                "Cara membuka alamat ini tidak didukung.",
+                "This address cannot be opened this way.",
+            ),
+        ),
+        _ => WebError::Rejected(
+            status,
+            Msg::new(
+                format!("Permintaan tidak dapat dibaca: {text}"),
+                format!("The request cannot be read: {text}"),
+            ),
+        ),
+    })
 }
 
 /// Convenience for handlers.

@@ -37,7 +37,7 @@ pub const COLUMNS: [(&str, &[&str], bool); 9] = [
     (
         "birth_place",
         &["tempat_lahir", "tempat lahir", "birth_place"],
-        false,
+        true,
     ),
     (
         "birth_date",
@@ -410,7 +410,7 @@ pub fn template_xlsx() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         ),
         (
             "tempat_lahir",
-            "tidak",
+            "ya",
             "kota/kabupaten lahir / place of birth",
         ),
         (
@@ -466,7 +466,7 @@ mod tests {
 
     #[test]
     fn csv_with_semicolons_and_aliases() {
-        let p = parse("a.csv", "NIK;Nama Lengkap;Tanggal Lahir;Alamat;Kode Wilayah;Hobi\n1;Budi;1990-01-01;Jl;35.73.05.1001;x\n;;;;;\n".as_bytes()).unwrap();
+        let p = parse("a.csv", "NIK;Nama Lengkap;Tempat Lahir;Tanggal Lahir;Alamat;Kode Wilayah;Hobi\n1;Budi;Malang;1990-01-01;Jl;35.73.05.1001;x\n;;;;;;\n".as_bytes()).unwrap();
         assert_eq!(p.rows.len(), 1);
         assert_eq!(p.rows[0].name, "Budi");
         assert_eq!(p.rows[0].line, 2);
@@ -475,9 +475,9 @@ mod tests {
 
     #[test]
     fn windows_1252_is_decoded_and_said() {
-        let mut bytes = b"nik,nama,tanggal_lahir,alamat,kode_wilayah\n1,Andr".to_vec();
+        let mut bytes = b"nik,nama,tempat_lahir,tanggal_lahir,alamat,kode_wilayah\n1,Andr".to_vec();
         bytes.push(0xE9); // é in Windows-1252
-        bytes.extend_from_slice(b",1990-01-01,Jl,35.73\n");
+        bytes.extend_from_slice(b",Kediri,1990-01-01,Jl,35.73\n");
         let p = parse("a.csv", &bytes).unwrap();
         assert_eq!(p.rows[0].name, "André");
         assert!(p.notes.iter().any(|n| n.en.contains("Windows-1252")));

@@ -167,6 +167,12 @@ pub async fn commit(
     today: time::Date,
 ) -> Result<usize, WebError> {
     let rec = tenant.import(id).await?;
+    if rec.status != "preview" {
+        return Err(WebError::Conflict(Msg::new(
+            "Impor ini sudah disimpan sebelumnya; tidak ada yang ditulis lagi.",
+            "This import was already saved; nothing was written again.",
+        )));
+    }
     let rows = Stored::parse(&rec.rows_json)?.rows;
     let (reports, valid) = check_rows(tenant, &rows, today).await?;
     if let Some(bad) = reports.iter().find(|r| !r.problems.is_empty()) {

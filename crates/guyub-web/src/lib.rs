@@ -1,8 +1,9 @@
 //! Guyub's HTTP layer: HTML pages for people, the JSON API for programs, on one router.
 //!
-//! Layers, outermost first: request id → tracing → metrics → panic catcher → error rendering
-//! (JSON or HTML, in the caller's language) → security headers → gzip → cross-site request
-//! refusal (Sec-Fetch-Site / Origin) → body limit → timeout → routes.
+//! Layers, outermost first: request id → tracing → metrics → panic catcher → security headers
+//! → gzip → error rendering (JSON or HTML, in the caller's language; inside the header layers
+//! so error answers carry the same headers) → cross-site request refusal (Sec-Fetch-Site /
+//! Origin) → body limit → timeout → routes.
 
 pub mod api;
 pub mod auth;
@@ -171,6 +172,7 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CsrfLayer::new().with_rejection_response(csrf_rejected))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_errors))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -184,7 +186,6 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .layer(axum::middleware::from_fn(error::render_errors))
         .layer(CatchPanicLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))

@@ -130,9 +130,7 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
         a.members,
         t.elapsed().as_secs_f64()
     );
-    if let guyub_store::Db::Pg(p) = store.db() {
-        sqlx::query("ANALYZE").execute(p).await?;
-    }
+    store.optimize().await?;
 
     // Queries people actually type: common first names and name words, member-number
     // prefixes, a whole NIK, and plain paging.

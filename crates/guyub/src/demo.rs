@@ -604,6 +604,7 @@ pub async fn seed(
     )
     .await?;
     let _ = year;
+    store.optimize().await?;
     Ok(logins.into_inner())
 }
 

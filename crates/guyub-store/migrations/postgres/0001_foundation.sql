@@ -106,6 +106,7 @@ CREATE TABLE member_search_token (
     PRIMARY KEY (koperasi_id, token, member_id),
     FOREIGN KEY (koperasi_id, member_id) REFERENCES member (koperasi_id, id)
 );
+CREATE INDEX member_search_token_member_idx ON member_search_token (koperasi_id, member_id);
 
 -- The last sequence number handed out per coop and year, for member numbers.
 CREATE TABLE member_number_seq (

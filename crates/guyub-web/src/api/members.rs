@@ -103,7 +103,9 @@ pub async fn list_members(
 pub struct MemberIn {
     pub nik: String,
     pub name: String,
+    /// Required; a missing one is reported as a field error like every other rule.
     #[serde(default)]
+    #[schema(required = true)]
     pub birth_place: String,
     /// YYYY-MM-DD
     pub birth_date: String,

@@ -15,7 +15,6 @@ use guyub_store::identity::{NewGrant, UserSummary};
 use serde::Deserialize;
 
 use super::coop::{CoopFields, coop_form_page};
-use super::members::OkQuery;
 use super::region::RegionFields;
 use super::{Form, Page, render, render_status};
 use crate::auth::{self, Caller};
@@ -34,21 +33,41 @@ fn require_admin(caller: &Caller) -> WebResult<()> {
 #[template(path = "admin/index.html")]
 struct AdminPage {
     p: Page,
+    q: String,
     coops: Vec<KoperasiSummary>,
+    total: i64,
+    page: u32,
+    has_more: bool,
+    prev_href: String,
+    next_href: String,
 }
+
+const COOPS_PAGE: u32 = 50;
 
 pub async fn index(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<OkQuery>,
+    Query(q): Query<UsersQuery>,
 ) -> WebResult<Response> {
     require_admin(&caller)?;
-    let coops = state.store.list_koperasi(None).await?;
+    let page = q.page.unwrap_or(1).max(1);
+    let (coops, has_more) = state
+        .store
+        .search_koperasi(&q.q, None, COOPS_PAGE, (page - 1) * COOPS_PAGE)
+        .await?;
+    let (total, _) = state.store.region_totals(None).await?;
+    let href = |pg: u32| format!("/admin?q={}&page={pg}", super::url_encode(&q.q));
     Ok(render(&AdminPage {
         p: Page::new(&caller, "admin-title")
             .at("/admin")
             .flash(q.ok.as_deref()),
+        prev_href: href(page.saturating_sub(1).max(1)),
+        next_href: href(page + 1),
+        q: q.q.clone(),
         coops,
+        total,
+        page,
+        has_more,
     }))
 }
 
@@ -121,31 +140,53 @@ pub async fn create_coop(
 #[template(path = "admin/users.html")]
 struct UsersPage {
     p: Page,
+    q: String,
     users: Vec<UserSummary>,
-    coops: Vec<KoperasiSummary>,
     roles: Vec<(&'static str, &'static str)>,
+    page: u32,
+    has_more: bool,
+    prev_href: String,
+    next_href: String,
 }
+
+#[derive(Deserialize)]
+pub struct UsersQuery {
+    #[serde(default)]
+    q: String,
+    page: Option<u32>,
+    ok: Option<String>,
+}
+
+const USERS_PAGE: u32 = 20;
 
 pub async fn users(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<OkQuery>,
+    Query(q): Query<UsersQuery>,
 ) -> WebResult<Response> {
     require_admin(&caller)?;
-    let users = state.store.list_users().await?;
-    let coops = state.store.list_koperasi(None).await?;
+    let page = q.page.unwrap_or(1).max(1);
+    let (users, has_more) = state
+        .store
+        .search_users(&q.q, USERS_PAGE, (page - 1) * USERS_PAGE)
+        .await?;
     let lang = caller.lang;
+    let href = |pg: u32| format!("/admin/pengguna?q={}&page={pg}", super::url_encode(&q.q));
     Ok(render(&UsersPage {
         p: Page::new(&caller, "admin-users")
             .at("/admin/pengguna")
             .flash(q.ok.as_deref()),
+        prev_href: href(page.saturating_sub(1).max(1)),
+        next_href: href(page + 1),
+        q: q.q.clone(),
         users,
-        coops,
         roles: Role::ALL
             .iter()
             .filter(|r| **r != Role::Anggota)
             .map(|r| (r.as_str(), r.label(lang)))
             .collect(),
+        page,
+        has_more,
     }))
 }
 
@@ -288,7 +329,23 @@ pub async fn grant(
     caller.check_csrf(&f.csrf)?;
     let user = UserId::parse(&uid).ok_or(WebError::NotFound)?;
     state.store.user(user).await?;
-    let g = parse_grant(&f.role, &f.koperasi, &f.region).map_err(WebError::BadRequest)?;
+    // The coop is typed as its code (a select of 30,000 coops helps nobody) or given by id.
+    let typed = f.koperasi.trim();
+    let koperasi = if typed.is_empty() || KoperasiId::parse(typed).is_some() {
+        typed.to_string()
+    } else {
+        match state.store.koperasi_by_code(&typed.to_uppercase()).await {
+            Ok(k) => k.id.to_string(),
+            Err(guyub_store::StoreError::NotFound) => {
+                return Err(WebError::BadRequest(Msg::new(
+                    format!("Tidak ada koperasi dengan kode {typed}."),
+                    format!("There is no coop with code {typed}."),
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let g = parse_grant(&f.role, &koperasi, &f.region).map_err(WebError::BadRequest)?;
     if let Some(k) = g.koperasi_id {
         state.store.koperasi(k).await?;
     }

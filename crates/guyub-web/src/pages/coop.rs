@@ -742,7 +742,6 @@ pub async fn bylaws_update(
 struct AddMemberCoopPage {
     p: Page,
     kid: String,
-    candidates: Vec<(String, String)>,
     error: Option<String>,
     today: String,
 }
@@ -760,20 +759,11 @@ pub async fn add_member_coop_form(
             "Only a secondary coop has coops as members.",
         )));
     }
-    let candidates = state
-        .store
-        .list_koperasi(None)
-        .await?
-        .into_iter()
-        .filter(|k| k.id != coop.id)
-        .map(|k| (k.id.to_string(), k.name))
-        .collect();
     Ok(render(&AddMemberCoopPage {
         p: Page::new(&caller, "member-coop-add-title")
             .in_coop(&coop, &access, "members")
             .at(&format!("/k/{kid}/anggota-koperasi/tambah")),
         kid,
-        candidates,
         error: None,
         today: today_in(&coop).to_string(),
     }))
@@ -802,15 +792,22 @@ pub async fn add_member_coop(
             "Only a secondary coop has coops as members.",
         )));
     }
-    let other_id = KoperasiId::parse(&f.koperasi)
-        .filter(|id| *id != coop.id)
-        .ok_or_else(|| {
-            WebError::BadRequest(Msg::new(
-                "Pilih koperasi yang menjadi anggota.",
-                "Choose the member coop.",
-            ))
-        })?;
-    let other = state.store.koperasi(other_id).await?;
+    // The member coop is typed by its code (or given by id, from the API or a link).
+    let typed = f.koperasi.trim();
+    let found = match KoperasiId::parse(typed) {
+        Some(id) => state.store.koperasi(id).await,
+        None => state.store.koperasi_by_code(&typed.to_uppercase()).await,
+    };
+    let other = match found {
+        Ok(k) if k.id != coop.id => k,
+        Ok(_) | Err(guyub_store::StoreError::NotFound) => {
+            return Err(WebError::BadRequest(Msg::new(
+                format!("Tidak ada koperasi lain dengan kode {typed}."),
+                format!("There is no other coop with code {typed}."),
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let joined_on = if f.joined_on.trim().is_empty() {
         Some(today_in(&coop))
     } else {

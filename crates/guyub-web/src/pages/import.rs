@@ -32,6 +32,7 @@ pub struct ImportLine {
 struct UploadPage {
     p: Page,
     kid: String,
+    limit_mb: usize,
     error: Option<String>,
     past: Vec<ImportLine>,
 }
@@ -57,6 +58,7 @@ pub async fn upload_form(
     let (coop, access) = coop_access(&state, &caller, &kid, Need::WriteMembers).await?;
     let past = state.store.tenant(coop.id).imports(10).await?;
     Ok(render(&UploadPage {
+        limit_mb: state.cfg.max_upload_bytes.div_ceil(1024 * 1024),
         p: Page::new(&caller, "import-title")
             .in_coop(&coop, &access, "import")
             .at(&format!("/k/{kid}/impor")),
@@ -124,6 +126,7 @@ pub async fn upload(
             return Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &UploadPage {
+                    limit_mb: state.cfg.max_upload_bytes.div_ceil(1024 * 1024),
                     p: Page::new(&caller, "import-title")
                         .in_coop(&coop, &access, "import")
                         .at(&format!("/k/{kid}/impor")),

@@ -137,6 +137,11 @@ impl Page {
         i18n::t(self.lang, key)
     }
 
+    /// The text for `key` with one named argument.
+    pub fn t_args(&self, key: &str, name: &str, value: String) -> String {
+        i18n::t_args(self.lang, key, &[(name, value)])
+    }
+
     pub fn lang_tag(&self) -> &'static str {
         self.lang.tag()
     }
@@ -230,7 +235,14 @@ pub fn url_encode(s: &str) -> String {
 /// bounce through our sign-in page).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -253,6 +265,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     }
 }
 
+/// An upload over the limit. `error::render_errors` restates the message with the limit this
+/// server was started with.
 pub fn too_large() -> WebError {
     WebError::PayloadTooLarge(Msg::new(
         "Berkas terlalu besar. Batasnya 10 MB; pecah berkas menjadi beberapa bagian.",

@@ -567,7 +567,11 @@ impl World {
             occupation: "Petani".into(),
             joined_on: "2022-02-02".into(),
         };
-        let json = serde_json::to_string(&vec![row]).expect("json");
+        let stored = guyub_web::import_service::Stored {
+            notes: vec![],
+            rows: vec![row],
+        };
+        let json = serde_json::to_string(&stored).expect("json");
         let import_a = store
             .tenant(a)
             .save_import(admin.id, "seed.csv", &json, 1, 0)
@@ -770,10 +774,13 @@ impl World {
         for u in s.list_users().await.expect("users") {
             out.push_str(&format!("{u:?}\n"));
             out.push_str(&format!("{:?}\n", s.user(u.id).await.expect("user")));
-            out.push_str(&format!(
-                "{:?}\n",
-                s.list_tokens(u.id).await.expect("tokens")
-            ));
+            // Tokens as issued and revoked (`last_used_at` moves on every use by design).
+            for t in s.list_tokens(u.id).await.expect("tokens") {
+                out.push_str(&format!(
+                    "token {:?} {} {} {} {:?}\n",
+                    t.id, t.name, t.prefix, t.created_at, t.revoked_at
+                ));
+            }
         }
         out
     }
