@@ -242,9 +242,14 @@ async fn insert_rows(tx: &mut Tx, k: KoperasiId, rows: &[NewRow<'_>]) -> StoreRe
             }
             q.execute(&mut **c).await.map(|r| r.rows_affected())
         })?;
-        let tokens: Vec<(MemberId, String)> = chunk
+        let tokens: Vec<(MemberId, String, String)> = chunk
             .iter()
-            .flat_map(|r| name_tokens(r.name).into_iter().map(move |w| (r.id, w)))
+            .flat_map(|r| {
+                let key = name_key(r.name);
+                name_tokens(r.name)
+                    .into_iter()
+                    .map(move |w| (r.id, w, key.clone()))
+            })
             .collect();
         insert_tokens(tx, k, &tokens).await?;
     }
@@ -254,21 +259,28 @@ async fn insert_rows(tx: &mut Tx, k: KoperasiId, rows: &[NewRow<'_>]) -> StoreRe
 async fn insert_tokens(
     tx: &mut Tx,
     k: KoperasiId,
-    tokens: &[(MemberId, String)],
+    tokens: &[(MemberId, String, String)],
 ) -> StoreResult<()> {
     for chunk in tokens.chunks(1000) {
-        let mut sql =
-            String::from("INSERT INTO member_search_token (koperasi_id, token, member_id) VALUES ");
+        let mut sql = String::from(
+            "INSERT INTO member_search_token (koperasi_id, token, name_key, member_id) VALUES ",
+        );
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!("(${},${},${})", i * 3 + 1, i * 3 + 2, i * 3 + 3));
+            sql.push_str(&format!(
+                "(${},${},${},${})",
+                i * 4 + 1,
+                i * 4 + 2,
+                i * 4 + 3,
+                i * 4 + 4
+            ));
         }
         on_tx!(&mut *tx, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for (id, w) in chunk {
-                q = q.bind(k.0).bind(w.clone()).bind(id.0);
+            for (id, w, key) in chunk {
+                q = q.bind(k.0).bind(w.clone()).bind(key.clone()).bind(id.0);
             }
             q.execute(&mut **c).await.map(|r| r.rows_affected())
         })?;
@@ -510,8 +522,11 @@ impl Tenant<'_> {
         if before.name != m.name {
             on_tx!(&mut tx, c => sqlx::query("DELETE FROM member_search_token WHERE koperasi_id = $1 AND member_id = $2")
                 .bind(k.0).bind(id.0).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-            let tokens: Vec<(MemberId, String)> =
-                name_tokens(&m.name).into_iter().map(|w| (id, w)).collect();
+            let key = name_key(&m.name);
+            let tokens: Vec<(MemberId, String, String)> = name_tokens(&m.name)
+                .into_iter()
+                .map(|w| (id, w, key.clone()))
+                .collect();
             insert_tokens(&mut tx, k, &tokens).await?;
         }
         let b = stored_fields(&before);
@@ -791,6 +806,22 @@ impl Tenant<'_> {
         row.map(Member::try_from).transpose()
     }
 
+    /// The rows of these members of this coop, in no particular order.
+    async fn members_by_ids(&self, ids: &[Uuid]) -> StoreResult<Vec<MemberRow>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = in_list_sql(
+            &format!("SELECT {MEMBER_COLS} FROM member WHERE koperasi_id = $1 AND id IN ("),
+            ids.len(),
+        );
+        Ok(on_db!(self.db, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(self.koperasi_id.0);
+            for id in ids { q = q.bind(*id); }
+            q.fetch_all(p).await
+        })?)
+    }
+
     /// Which of these NIKs are already registered here: NIK → (member number, name).
     pub async fn existing_niks(
         &self,
@@ -871,45 +902,68 @@ impl Tenant<'_> {
                 "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM member_search_token
                   WHERE koperasi_id = $1 AND token >= $2 AND token < $3 LIMIT $4) h")
                 .bind(k).bind(first.clone()).bind(prefix_upper(&first)).bind(SPARSE).fetch_one(p).await)?;
-            let mut others = String::new();
-            for i in 0..words.len() {
-                others.push_str(&format!(
-                    " AND EXISTS (SELECT 1 FROM member_search_token o WHERE o.koperasi_id = $1 AND o.member_id = m.id AND o.token >= ${} AND o.token < ${})",
-                    8 + 2 * i,
-                    9 + 2 * i
-                ));
-            }
-            let cols = MEMBER_COLS
-                .split(", ")
-                .map(|c| format!("m.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = if hits < SPARSE {
-                format!(
-                    "SELECT {cols} FROM member m
-                     JOIN (SELECT DISTINCT member_id FROM member_search_token
-                           WHERE koperasi_id = $1 AND token >= $2 AND token < $3) h ON m.id = h.member_id
-                     WHERE m.koperasi_id = $1 AND ($4 IS NULL OR m.status = $4) AND ($5 IS NULL OR m.kind = $5){others}
-                     ORDER BY m.name_key, m.id LIMIT $6 OFFSET $7"
-                )
+            // The other words, each required: placeholders from `base` on, correlated on `col`.
+            let others = |base: usize, col: &str| -> String {
+                (0..words.len())
+                    .map(|i| {
+                        format!(
+                            " AND EXISTS (SELECT 1 FROM member_search_token o WHERE o.koperasi_id = $1 AND o.member_id = {col} AND o.token >= ${} AND o.token < ${})",
+                            base + 2 * i,
+                            base + 1 + 2 * i
+                        )
+                    })
+                    .collect()
+            };
+            if hits < SPARSE && status.is_none() && kind.is_none() {
+                // Few matches: sort them by name on the token index alone (the name key rides
+                // in it), then read just one page of members.
+                let others = others(6, "t.member_id");
+                let sql = format!(
+                    "SELECT t.member_id, t.name_key FROM member_search_token t
+                     WHERE t.koperasi_id = $1 AND t.token >= $2 AND t.token < $3{others}
+                     GROUP BY t.member_id, t.name_key
+                     ORDER BY t.name_key, t.member_id LIMIT $4 OFFSET $5"
+                );
+                let page: Vec<(Uuid, String)> = on_db!(self.db, p => {
+                    let mut qq = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                        .bind(k).bind(first.clone()).bind(prefix_upper(&first)).bind(limit + 1).bind(offset);
+                    for w in &words {
+                        qq = qq.bind(w.clone()).bind(prefix_upper(w));
+                    }
+                    qq.fetch_all(p).await
+                })?;
+                let ids: Vec<Uuid> = page.iter().map(|(id, _)| *id).collect();
+                let mut rows = self.members_by_ids(&ids).await?;
+                let order: HashMap<Uuid, usize> =
+                    ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+                rows.sort_by_key(|r| order.get(&r.id).copied().unwrap_or(usize::MAX));
+                rows
             } else {
-                format!(
+                let cols = MEMBER_COLS
+                    .split(", ")
+                    .map(|c| format!("m.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                // Many matches (or a status filter): walk the name index in order and stop
+                // after one page.
+                let others = others(8, "m.id");
+                let sql = format!(
                     "SELECT {cols} FROM member m
                      WHERE m.koperasi_id = $1 AND ($4 IS NULL OR m.status = $4) AND ($5 IS NULL OR m.kind = $5)
                        AND EXISTS (SELECT 1 FROM member_search_token t WHERE t.koperasi_id = $1 AND t.member_id = m.id
                                    AND t.token >= $2 AND t.token < $3){others}
                      ORDER BY m.name_key, m.id LIMIT $6 OFFSET $7"
-                )
-            };
-            on_db!(self.db, p => {
-                let mut qq = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(k).bind(first.clone()).bind(prefix_upper(&first)).bind(status).bind(kind)
-                    .bind(limit + 1).bind(offset);
-                for w in &words {
-                    qq = qq.bind(w.clone()).bind(prefix_upper(w));
-                }
-                qq.fetch_all(p).await
-            })?
+                );
+                on_db!(self.db, p => {
+                    let mut qq = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                        .bind(k).bind(first.clone()).bind(prefix_upper(&first)).bind(status).bind(kind)
+                        .bind(limit + 1).bind(offset);
+                    for w in &words {
+                        qq = qq.bind(w.clone()).bind(prefix_upper(w));
+                    }
+                    qq.fetch_all(p).await
+                })?
+            }
         };
         let has_more = rows.len() as i64 > limit;
         let members = rows

@@ -98,15 +98,17 @@ CREATE INDEX member_joined_idx ON member (koperasi_id, joined_on);
 CREATE INDEX member_user_idx ON member (user_id);
 
 -- One row per word of a member's name (lower-cased), so a search by any word prefix is an
--- index range scan instead of a scan of every member.
+-- index range scan instead of a scan of every member. The name key rides along so a page of
+-- matches can be sorted by name from this index alone, before any member row is read.
 CREATE TABLE member_search_token (
     koperasi_id     BLOB NOT NULL,
     token           TEXT NOT NULL,
+    name_key        TEXT NOT NULL,
     member_id       BLOB NOT NULL,
-    PRIMARY KEY (koperasi_id, token, member_id),
+    PRIMARY KEY (koperasi_id, token, name_key, member_id),
     FOREIGN KEY (koperasi_id, member_id) REFERENCES member (koperasi_id, id)
 );
-CREATE INDEX member_search_token_member_idx ON member_search_token (koperasi_id, member_id);
+CREATE INDEX member_search_token_member_idx ON member_search_token (koperasi_id, member_id, token);
 
 -- The last sequence number handed out per coop and year, for member numbers.
 CREATE TABLE member_number_seq (
