@@ -61,6 +61,16 @@ typed_id!(
     AuditId,
     /// A member import (preview, then commit).
     ImportId,
+    /// An account in a coop's chart of accounts.
+    AccountId,
+    /// A journal entry (its lines are numbered within it).
+    EntryId,
+    /// A savings product of a coop (simpanan pokok, wajib, sukarela, or one the coop defines).
+    ProductId,
+    /// One savings transaction (deposit, withdrawal, correction).
+    SavingsTxId,
+    /// A cashier's receipt (one or more payments taken together).
+    ReceiptId,
 );
 
 #[cfg(test)]

@@ -11,11 +11,14 @@ pub mod identifiers;
 pub mod identity;
 pub mod ids;
 pub mod lang;
+pub mod ledger;
 pub mod member;
 pub mod money;
 pub mod nik;
 pub mod percent;
 pub mod phone;
 pub mod region;
+pub mod savings;
+pub mod terbilang;
 
 pub use lang::{FieldError, Lang, Msg};

@@ -264,6 +264,7 @@ impl Store {
             .execute(&mut **c).await.map(|r| r.rows_affected()))
             .map_err(|e| unique_as(e.into(), || code_taken(&d.code)))?;
         write_bylaws(&mut tx, id, year, bylaws).await?;
+        crate::savings::setup_books(&mut tx, id).await?;
         audit::record(
             &mut tx,
             id,

@@ -12,7 +12,10 @@ pub mod db;
 pub mod error;
 pub mod identity;
 pub mod import;
+pub mod ledger;
 pub mod member;
+pub mod savings;
+pub mod verify;
 
 pub use db::{Db, Engine, Tx};
 pub use error::{StoreError, StoreResult};

@@ -1110,3 +1110,24 @@ impl Tenant<'_> {
         Ok(n)
     }
 }
+
+impl Tenant<'_> {
+    /// Every member's id, NIK and joining date (for bulk work such as the demo's activity).
+    pub async fn member_roster(
+        &self,
+    ) -> StoreResult<Vec<(MemberId, Option<String>, Date, MemberStatus)>> {
+        let rows: Vec<(Uuid, Option<String>, Date, String)> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT id, nik, joined_on, status FROM member WHERE koperasi_id = $1 ORDER BY joined_on, id")
+            .bind(self.koperasi_id.0).fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|(id, nik, joined, status)| {
+                Ok((
+                    MemberId(id),
+                    nik,
+                    joined,
+                    MemberStatus::parse(&status).ok_or_else(|| StoreError::corrupt(&status))?,
+                ))
+            })
+            .collect()
+    }
+}

@@ -91,6 +91,12 @@ pub enum Need {
     WriteCoop,
     /// Browse the audit log.
     ReadAudit,
+    /// Take payments and pay out savings at the counter.
+    Cashier,
+    /// Read the books: accounts, journal, trial balance, general ledger.
+    ReadBooks,
+    /// Post manual journal entries, edit the chart of accounts, close a year.
+    WriteBooks,
 }
 
 impl Access {
@@ -102,6 +108,9 @@ impl Access {
             Need::ReadMembers => matches!(self.role, Admin | Pengurus | Pengawas | Kasir),
             Need::WriteMembers | Need::WriteCoop => matches!(self.role, Admin | Pengurus),
             Need::ReadAudit => matches!(self.role, Admin | Pengurus | Pengawas),
+            Need::Cashier => matches!(self.role, Admin | Pengurus | Kasir),
+            Need::ReadBooks => matches!(self.role, Admin | Pengurus | Pengawas),
+            Need::WriteBooks => matches!(self.role, Admin | Pengurus),
         }
     }
 

@@ -36,11 +36,14 @@ use tower_http::trace::TraceLayer;
 pub use state::{AppState, WebConfig, new_state};
 
 use crate::error::WebError;
-use crate::pages::{account, admin, audit, coop, dinas, home, import, members, region, signin};
+use crate::pages::{
+    account, admin, audit, books, cashier, coop, dinas, home, import, members, region, signin,
+};
 
 const CSS: &str = include_str!("../static/app.css");
 const JS: &str = include_str!("../static/app.js");
 const FAVICON: &str = include_str!("../static/favicon.svg");
+const RECEIPT_CSS: &str = include_str!("../static/receipt.css");
 
 fn asset(ct: &'static str, body: &'static str) -> Response {
     (
@@ -126,6 +129,17 @@ fn page_routes() -> Router<AppState> {
         .route("/k/{kid}/impor/{iid}", get(import::show))
         .route("/k/{kid}/impor/{iid}/simpan", post(import::commit))
         .route("/k/{kid}/audit", get(audit::list))
+        .route("/k/{kid}/kasir", get(cashier::find))
+        .route(
+            "/k/{kid}/kasir/{mid}",
+            get(cashier::counter).post(cashier::take),
+        )
+        .route("/k/{kid}/kuitansi/{rid}", get(cashier::receipt))
+        .route("/k/{kid}/anggota/{mid}/simpanan", get(books::passbook))
+        .route("/k/{kid}/buku", get(books::accounts))
+        .route("/k/{kid}/buku/neraca-saldo", get(books::trial_balance))
+        .route("/k/{kid}/buku/akun/{aid}", get(books::ledger))
+        .route("/k/{kid}/buku/jurnal", get(books::journal))
         .route("/admin", get(admin::index))
         .route(
             "/admin/koperasi/baru",
@@ -168,6 +182,7 @@ pub fn app(state: AppState) -> Router {
         .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
         .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
         .route("/static/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON) }))
+        .route("/static/receipt.css", get(|| async { asset("text/css; charset=utf-8", RECEIPT_CSS) }))
         .fallback(not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(DefaultBodyLimit::max(max_body))

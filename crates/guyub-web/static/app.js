@@ -1,4 +1,8 @@
 // Guyub: small progressive enhancement, the pages work without it.
+// Print buttons (receipts): the browser's print dialog, without inline script.
+document.querySelectorAll('[data-print]').forEach(function (b) {
+  b.addEventListener('click', function () { window.print(); });
+});
 // Region selects: choosing a province, regency or district loads the next list, so the
 // "update region lists" button is not needed.
 (function () {

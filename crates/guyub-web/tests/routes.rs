@@ -73,6 +73,15 @@ const ROUTES: &[Route] = &[
     r("GET", "/k/{kid}/impor/{iid}", Page),
     r("POST", "/k/{kid}/impor/{iid}/simpan", Page),
     r("GET", "/k/{kid}/audit", Page),
+    r("GET", "/k/{kid}/kasir", Page),
+    r("GET", "/k/{kid}/kasir/{mid}", Page),
+    r("POST", "/k/{kid}/kasir/{mid}", Page),
+    r("GET", "/k/{kid}/kuitansi/{rid}", Page),
+    r("GET", "/k/{kid}/anggota/{mid}/simpanan", Page),
+    r("GET", "/k/{kid}/buku", Page),
+    r("GET", "/k/{kid}/buku/neraca-saldo", Page),
+    r("GET", "/k/{kid}/buku/akun/{aid}", Page),
+    r("GET", "/k/{kid}/buku/jurnal", Page),
     r("GET", "/admin", Page),
     r("GET", "/admin/koperasi/baru", Page),
     r("POST", "/admin/koperasi/baru", Page),
@@ -90,6 +99,7 @@ const ROUTES: &[Route] = &[
     r("GET", "/static/app.css", Public),
     r("GET", "/static/app.js", Public),
     r("GET", "/static/favicon.svg", Public),
+    r("GET", "/static/receipt.css", Public),
     // The API.
     r("GET", "/api/v1/coops", Api),
     r("GET", "/api/v1/coops/{coop_id}", Api),
@@ -274,6 +284,9 @@ fn fill(w: &World, path: &str) -> String {
         .replace("{uid}", &w.kasir_a.id.to_string())
         .replace("{gid}", &w.kasir_a.grant.expect("grant").to_string())
         .replace("{lang}", "en")
+        // Ids the access check refuses before it looks them up.
+        .replace("{aid}", "01a00000-0000-7000-8000-000000000001")
+        .replace("{rid}", "01a00000-0000-7000-8000-000000000002")
 }
 
 const NEW_NIK_BIRTH: (i32, u8, u8) = (1991, 4, 14);

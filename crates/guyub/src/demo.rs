@@ -369,6 +369,225 @@ pub fn members_for(
     Ok(out)
 }
 
+/// A year of savings activity for the coop's active members: opening balances on the day
+/// before the year began (the coop moved to Guyub then), simpanan pokok for those who joined
+/// since, simpanan wajib paid (about a quarter of the members fall behind)
+/// every four months or so; sukarela deposits and a few withdrawals, and the coop's monthly expenses and bank interest.
+/// All in one transaction, so the demo's books are whole or absent.
+async fn activity(
+    tenant: &guyub_store::Tenant<'_>,
+    actor: &Actor,
+    rng: &mut Rng,
+    bylaws: &Bylaws,
+    today: Date,
+) -> anyhow::Result<()> {
+    use guyub_core::ledger::{AccountRole, LineInput};
+    use guyub_core::money::Rupiah;
+    use guyub_core::savings::{PayMethod, SavingsKind, TxKind};
+    use guyub_store::savings::{CounterRequest, Movement};
+
+    let products = tenant.products().await?;
+    let by_kind = |k: SavingsKind| products.iter().find(|p| p.kind() == k).map(|p| p.id);
+    let (Some(pokok), Some(wajib), Some(sukarela)) = (
+        by_kind(SavingsKind::Pokok),
+        by_kind(SavingsKind::Wajib),
+        by_kind(SavingsKind::Sukarela),
+    ) else {
+        anyhow::bail!("the coop lacks its standard savings products");
+    };
+    let year_start = date(today.year() - 1, u8::from(today.month()), 1)?;
+    let opening_day = year_start.previous_day().unwrap_or(year_start);
+    let monthly = bylaws.simpanan_wajib_monthly;
+    let roster: Vec<_> = tenant
+        .member_roster()
+        .await?
+        .into_iter()
+        .filter(|m| m.3 == MemberStatus::Aktif)
+        .collect();
+    let mut tx = tenant.begin().await?;
+    // Opening balances of those who were members before the year.
+    let mut opening = vec![];
+    for (id, _, joined, _) in roster.iter().filter(|m| m.2 < year_start) {
+        opening.push((*id, pokok, bylaws.simpanan_pokok));
+        let months = guyub_core::savings::months_due(*joined, opening_day);
+        if months > 0 && monthly.0 > 0 {
+            opening.push((*id, wajib, Rupiah(monthly.0 * i64::from(months))));
+        }
+        if rng.chance(60) {
+            opening.push((*id, sukarela, Rupiah(50_000 * (1 + rng.below(40) as i64))));
+        }
+    }
+    tenant
+        .opening_balances_tx(&mut tx, actor, opening_day, &opening, &products)
+        .await?;
+    let methods = [
+        PayMethod::Cash,
+        PayMethod::Cash,
+        PayMethod::Cash,
+        PayMethod::Bank,
+        PayMethod::Qris,
+    ];
+    for (id, _, joined, _) in &roster {
+        let first = (*joined).max(year_start);
+        let mut paid_through = if *joined < year_start {
+            opening_day
+        } else {
+            first.previous_day().unwrap_or(first)
+        };
+        // About a quarter stop paying wajib some months ago.
+        let stops = rng
+            .chance(25)
+            .then(|| today - Duration::days(30 * (2 + rng.below(6)) as i64));
+        if *joined >= year_start {
+            let req = CounterRequest {
+                member: *id,
+                method: "tunai".into(),
+                date: *joined,
+                note: None,
+                movements: vec![Movement {
+                    product: pokok,
+                    kind: TxKind::Deposit.as_str().into(),
+                    amount: bylaws.simpanan_pokok,
+                }],
+            };
+            tenant
+                .counter_tx(&mut tx, actor, PayMethod::Cash, &req, &products)
+                .await?;
+        }
+        let mut day = first + Duration::days(rng.below(20) as i64);
+        while day <= today && stops.is_none_or(|s| day < s) {
+            let owed = guyub_core::savings::months_due(*joined, day) as i64
+                - guyub_core::savings::months_due(*joined, paid_through) as i64;
+            let mut movements = vec![];
+            if owed > 0 && monthly.0 > 0 {
+                movements.push(Movement {
+                    product: wajib,
+                    kind: TxKind::Deposit.as_str().into(),
+                    amount: Rupiah(monthly.0 * owed),
+                });
+            }
+            if rng.chance(20) {
+                movements.push(Movement {
+                    product: sukarela,
+                    kind: TxKind::Deposit.as_str().into(),
+                    amount: Rupiah(25_000 * (1 + rng.below(20) as i64)),
+                });
+            }
+            if !movements.is_empty() {
+                let method = *rng.pick(&methods);
+                let req = CounterRequest {
+                    member: *id,
+                    method: method.as_str().into(),
+                    date: day,
+                    note: None,
+                    movements,
+                };
+                tenant
+                    .counter_tx(&mut tx, actor, method, &req, &products)
+                    .await?;
+                paid_through = day;
+            }
+            day += Duration::days(115 + rng.below(15) as i64);
+        }
+        // A few take some of their sukarela out.
+        if rng.chance(8) {
+            let balance = tenant.balance_tx(&mut tx, *id, sukarela).await?;
+            if balance >= 100_000 {
+                let amount = Rupiah((balance / 2) / 1000 * 1000);
+                let req = CounterRequest {
+                    member: *id,
+                    method: "tunai".into(),
+                    date: today - Duration::days(rng.below(60) as i64),
+                    note: None,
+                    movements: vec![Movement {
+                        product: sukarela,
+                        kind: TxKind::Withdrawal.as_str().into(),
+                        amount,
+                    }],
+                };
+                tenant
+                    .counter_tx(&mut tx, actor, PayMethod::Cash, &req, &products)
+                    .await?;
+            }
+        }
+    }
+    // The coop's own month: electricity and wages out of cash, interest into the bank.
+    let cash = guyub_store::ledger::role_account(&mut tx, tenant.id(), AccountRole::Cash).await?;
+    let bank = guyub_store::ledger::role_account(&mut tx, tenant.id(), AccountRole::Bank).await?;
+    let accounts = tenant.accounts_tx(&mut tx).await?;
+    let by_code = |c: &str| accounts.iter().find(|a| a.code == c).map(|a| a.id);
+    let (Some(power), Some(wages), Some(interest)) =
+        (by_code("5303"), by_code("5301"), by_code("4301"))
+    else {
+        anyhow::bail!("the standard chart lacks 5301/5303/4301");
+    };
+    let mut month = year_start;
+    while month <= today {
+        let day = month.replace_day(25).unwrap_or(month);
+        if day <= today {
+            for (desc, debit, credit, amount) in [
+                (
+                    "Listrik dan air",
+                    power,
+                    cash,
+                    350_000 + 10_000 * rng.below(10) as i64,
+                ),
+                ("Honor pengelola", wages, cash, 2_500_000),
+                (
+                    "Bunga bank",
+                    bank,
+                    interest,
+                    100_000 + 1_000 * rng.below(50) as i64,
+                ),
+            ] {
+                guyub_store::ledger::post(
+                    &mut tx,
+                    tenant.id(),
+                    actor,
+                    &guyub_store::ledger::NewEntry {
+                        date: day,
+                        description: format!(
+                            "{desc} {} {}",
+                            guyub_core::fmt_id::month_name(
+                                u8::from(day.month()),
+                                guyub_core::Lang::Id
+                            ),
+                            day.year()
+                        ),
+                        reference: None,
+                        source: guyub_store::ledger::Source::Manual,
+                        source_id: None,
+                        reverses: None,
+                        lines: vec![
+                            LineInput {
+                                account: debit,
+                                debit: Rupiah(amount),
+                                credit: Rupiah::ZERO,
+                                memo: None,
+                            },
+                            LineInput {
+                                account: credit,
+                                debit: Rupiah::ZERO,
+                                credit: Rupiah(amount),
+                                memo: None,
+                            },
+                        ],
+                    },
+                )
+                .await?;
+            }
+        }
+        month = month
+            .replace_day(1)
+            .ok()
+            .and_then(|m| m.checked_add(Duration::days(32)))
+            .and_then(|m| m.replace_day(1).ok())
+            .unwrap_or(today + Duration::days(1));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Fills an empty database with the demo scenario. Returns the sign-ins to print.
 pub async fn seed(
     store: &Store,
@@ -434,6 +653,8 @@ pub async fn seed(
     )
     .await?;
 
+    // The year of activity of each coop, run after all are registered (see below).
+    let mut pending: Vec<(KoperasiId, Bylaws, Rng)> = vec![];
     let mut coop_ids: Vec<(KoperasiId, &CoopSpec)> = vec![];
     for spec in &COOPS {
         let regency = RegionCode::parse(spec.regency)?;
@@ -496,6 +717,7 @@ pub async fn seed(
             changes.push((m.nik.as_str().to_string(), status, on, reason));
         }
         tenant.set_statuses_by_nik(&actor, &changes).await?;
+        pending.push((id, bylaws.clone(), Rng::new(rng.next_u64())));
         coop_ids.push((id, spec));
         let prefix = spec.code.to_lowercase();
         for (role, label) in [
@@ -547,6 +769,25 @@ pub async fn seed(
                 role: format!("Anggota ({})", m.name),
                 email,
             });
+        }
+    }
+
+    // Each coop's books are independent: on PostgreSQL they fill at the same time, one
+    // connection each; SQLite has one writer, so there they fill one after another.
+    if store.engine() == guyub_store::Engine::Postgres {
+        let mut handles = vec![];
+        for (id, bylaws, mut crng) in pending {
+            let (store, actor) = (store.clone(), actor.clone());
+            handles.push(tokio::spawn(async move {
+                activity(&store.tenant(id), &actor, &mut crng, &bylaws, today).await
+            }));
+        }
+        for h in handles {
+            h.await??;
+        }
+    } else {
+        for (id, bylaws, mut crng) in pending {
+            activity(&store.tenant(id), &actor, &mut crng, &bylaws, today).await?;
         }
     }
 

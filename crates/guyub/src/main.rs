@@ -113,8 +113,26 @@ enum Command {
         #[command(subcommand)]
         cmd: ImportCmd,
     },
+    /// The books: integrity checks for operators and auditors.
+    Books {
+        #[command(subcommand)]
+        cmd: BooksCmd,
+    },
     /// Benchmarks (see docs/BENCHMARKS.md).
     Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum BooksCmd {
+    /// Recompute every invariant of the books from the raw records; exit 1 naming each thing
+    /// that is wrong.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Only this coop (its code, e.g. KSPMLG).
+        #[arg(long)]
+        koperasi: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -239,8 +257,17 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
+/// Errors end the process with a message on stderr and exit code 1 (no backtrace: these are
+/// messages for operators, e.g. "no coop with code X" or "3 problem(s) in the books").
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logs(&cli.log_format);
     match cli.command {
@@ -447,6 +474,32 @@ async fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}", e.msg()))?;
             println!("{n} members registered in {}", coop.data.name);
             Ok(())
+        }
+        Command::Books {
+            cmd: BooksCmd::Verify { db, koperasi },
+        } => {
+            let store = Store::open(&db.database_url, 2).await?;
+            let only = match koperasi {
+                Some(code) => Some(
+                    store
+                        .koperasi_by_code(&code.to_uppercase())
+                        .await
+                        .with_context(|| format!("no coop with code {code}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let problems = store.verify_books(only).await?;
+            if problems.is_empty() {
+                println!(
+                    "books verified: every entry balanced, trial balance zero, running balances and savings consistent"
+                );
+                return Ok(());
+            }
+            for p in &problems {
+                eprintln!("{}: {}", p.koperasi, p.what);
+            }
+            bail!("{} problem(s) in the books", problems.len());
         }
         Command::Bench(args) => bench::run(args).await,
     }

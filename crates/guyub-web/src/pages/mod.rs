@@ -6,6 +6,8 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod books;
+pub mod cashier;
 pub mod coop;
 pub mod dinas;
 pub mod home;
@@ -35,6 +37,8 @@ pub struct CoopNav {
     pub members: bool,
     pub import: bool,
     pub audit: bool,
+    pub cashier: bool,
+    pub books: bool,
 }
 
 /// What every page's layout needs.
@@ -96,6 +100,8 @@ impl Page {
             members: access.allows(Need::ReadMembers),
             import: access.allows(Need::WriteMembers),
             audit: access.allows(Need::ReadAudit),
+            cashier: access.allows(Need::Cashier),
+            books: access.allows(Need::ReadBooks),
         });
         self.section = section;
         self

@@ -1,0 +1,818 @@
+//! The ledger: a coop's chart of accounts, fiscal periods, journal entries and the reports
+//! read from them (trial balance, general ledger).
+//!
+//! Invariants kept here, with the core's `ledger::check_lines` as the gate: every entry is
+//! balanced, has at least two lines, and posts only to active posting (non-header) accounts;
+//! an entry is never changed or deleted (a mistake is corrected by a reversing entry that
+//! points to it); nothing posts into a closed fiscal year; `account_balance` always equals the
+//! sums of the account's lines (updated in the same transaction; `guyub books verify` checks).
+
+use std::collections::HashMap;
+
+use guyub_core::Msg;
+use guyub_core::ids::{AccountId, EntryId, KoperasiId};
+use guyub_core::ledger::{
+    AccountClass, AccountCode, AccountRole, AccountState, LineInput, check_lines,
+    fiscal_year_bounds, fiscal_year_of, standard_chart,
+};
+use guyub_core::money::Rupiah;
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::audit::{self, Action, diff};
+use crate::db::Tx;
+use crate::{Actor, StoreError, StoreResult, Tenant, now, on_db, on_tx};
+
+/// An account with its current totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub code: String,
+    pub name: String,
+    pub class: String,
+    pub parent_id: Option<AccountId>,
+    pub is_header: bool,
+    pub active: bool,
+    pub role: Option<String>,
+    pub debit: i64,
+    pub credit: i64,
+}
+
+impl Account {
+    /// The balance on the account's normal side (debit for assets and expenses).
+    pub fn balance(&self) -> i64 {
+        let debit_normal = AccountClass::parse(&self.class)
+            .map(|c| c.normal_debit())
+            .unwrap_or(true);
+        if debit_normal {
+            self.debit - self.credit
+        } else {
+            self.credit - self.debit
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: Uuid,
+    code: String,
+    name: String,
+    class: String,
+    parent_id: Option<Uuid>,
+    is_header: bool,
+    active: bool,
+    role: Option<String>,
+    debit: i64,
+    credit: i64,
+}
+
+impl From<AccountRow> for Account {
+    fn from(r: AccountRow) -> Self {
+        Account {
+            id: AccountId(r.id),
+            code: r.code,
+            name: r.name,
+            class: r.class,
+            parent_id: r.parent_id.map(AccountId),
+            is_header: r.is_header,
+            active: r.active,
+            role: r.role,
+            debit: r.debit,
+            credit: r.credit,
+        }
+    }
+}
+
+const ACCOUNT_SELECT: &str = "SELECT a.id, a.code, a.name, a.class, a.parent_id, a.is_header, a.active, a.role,
+        COALESCE(b.debit, 0) AS debit, COALESCE(b.credit, 0) AS credit
+     FROM account a LEFT JOIN account_balance b ON b.koperasi_id = a.koperasi_id AND b.account_id = a.id";
+
+/// Where an entry comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Manual,
+    Savings,
+    Opening,
+    CashClosing,
+    Settlement,
+    Reversal,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Manual => "manual",
+            Source::Savings => "savings",
+            Source::Opening => "opening",
+            Source::CashClosing => "cash_closing",
+            Source::Settlement => "settlement",
+            Source::Reversal => "reversal",
+        }
+    }
+}
+
+/// A journal entry to post.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub date: Date,
+    pub description: String,
+    pub reference: Option<String>,
+    pub source: Source,
+    pub source_id: Option<String>,
+    pub reverses: Option<EntryId>,
+    pub lines: Vec<LineInput>,
+}
+
+/// A posted entry, as read back.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub id: EntryId,
+    pub entry_no: i64,
+    pub date: Date,
+    pub description: String,
+    pub reference: Option<String>,
+    pub source: String,
+    pub source_id: Option<String>,
+    pub reverses_id: Option<EntryId>,
+    pub reversed_by: Option<EntryId>,
+    pub total: i64,
+    pub created_by: String,
+    pub created_at: OffsetDateTime,
+    pub lines: Vec<EntryLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryLine {
+    pub line_no: i64,
+    pub account_id: AccountId,
+    pub account_code: String,
+    pub account_name: String,
+    pub debit: i64,
+    pub credit: i64,
+    pub memo: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: Uuid,
+    entry_no: i64,
+    entry_date: Date,
+    description: String,
+    reference: Option<String>,
+    source: String,
+    source_id: Option<String>,
+    reverses_id: Option<Uuid>,
+    total: i64,
+    created_by: String,
+    created_at: OffsetDateTime,
+}
+
+/// The trial balance: every posting account with its totals; debits equal credits.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrialBalance {
+    pub rows: Vec<Account>,
+    pub total_debit: i64,
+    pub total_credit: i64,
+}
+
+/// One line of an account's general ledger, with the running balance after it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerLine {
+    pub entry_id: EntryId,
+    pub entry_no: i64,
+    pub date: Date,
+    pub description: String,
+    pub debit: i64,
+    pub credit: i64,
+    pub balance: i64,
+}
+
+fn period_closed(year: i32) -> StoreError {
+    StoreError::Conflict(Msg::new(
+        format!("Tahun buku {year} sudah ditutup; tidak bisa mencatat transaksi pada tanggal itu."),
+        format!("Fiscal year {year} is closed; nothing can be posted on that date."),
+    ))
+}
+
+/// Creates the standard chart of accounts (and zero balances) for a new coop, in `tx`.
+pub async fn create_chart(tx: &mut Tx, k: KoperasiId) -> StoreResult<HashMap<String, AccountId>> {
+    let t = now();
+    let mut ids: HashMap<String, AccountId> = HashMap::new();
+    for a in standard_chart() {
+        let code = AccountCode::parse(a.code).map_err(StoreError::corrupt)?;
+        let id = AccountId::new();
+        // The parent is the longest existing code that prefixes this one.
+        let parent = (1..a.code.len())
+            .rev()
+            .find_map(|n| ids.get(&a.code[..n]).copied());
+        on_tx!(&mut *tx, c => sqlx::query(
+            "INSERT INTO account (koperasi_id, id, code, name, class, parent_id, is_header, active, role, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)")
+            .bind(k.0).bind(id.0).bind(a.code).bind(a.name_id).bind(code.class().as_str())
+            .bind(parent.map(|p| p.0)).bind(a.is_header).bind(true).bind(a.role.map(|r| r.as_str())).bind(t)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        on_tx!(&mut *tx, c => sqlx::query(
+            "INSERT INTO account_balance (koperasi_id, account_id, debit, credit) VALUES ($1, $2, 0, 0)")
+            .bind(k.0).bind(id.0).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        ids.insert(a.code.to_string(), id);
+    }
+    Ok(ids)
+}
+
+/// The account that plays `role` in this coop's books.
+pub async fn role_account(tx: &mut Tx, k: KoperasiId, role: AccountRole) -> StoreResult<AccountId> {
+    let id: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar("SELECT id FROM account WHERE koperasi_id = $1 AND role = $2")
+        .bind(k.0).bind(role.as_str()).fetch_optional(&mut **c).await)?;
+    id.map(AccountId)
+        .ok_or_else(|| StoreError::corrupt(format!("no account with role {}", role.as_str())))
+}
+
+/// Next value of a per-coop counter.
+pub async fn next_seq(tx: &mut Tx, k: KoperasiId, name: &str) -> StoreResult<i64> {
+    let v: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO book_seq (koperasi_id, name, last) VALUES ($1, $2, 1)
+         ON CONFLICT (koperasi_id, name) DO UPDATE SET last = book_seq.last + 1 RETURNING last")
+        .bind(k.0).bind(name).fetch_one(&mut **c).await)?;
+    Ok(v)
+}
+
+/// Posts a journal entry in `tx`: checks the core's rules against the accounts as they are in
+/// this transaction, refuses a closed fiscal year, numbers the entry, writes it and its lines,
+/// and moves the running balances. Returns the new entry's id and number.
+pub async fn post(
+    tx: &mut Tx,
+    k: KoperasiId,
+    actor: &Actor,
+    e: &NewEntry,
+) -> StoreResult<(EntryId, i64)> {
+    // Accounts of the lines.
+    let mut wanted: Vec<Uuid> = e.lines.iter().map(|l| l.account.0).collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut states: HashMap<AccountId, AccountState> = HashMap::new();
+    for chunk in wanted.chunks(200) {
+        let mut sql = String::from(
+            "SELECT id, code, is_header, active FROM account WHERE koperasi_id = $1 AND id IN (",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("${}", i + 2));
+        }
+        sql.push(')');
+        let rows: Vec<(Uuid, String, bool, bool)> = on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
+            for id in chunk { q = q.bind(*id); }
+            q.fetch_all(&mut **c).await
+        })?;
+        for (id, code, is_header, active) in rows {
+            let code = AccountCode::parse(&code).map_err(StoreError::corrupt)?;
+            states.insert(
+                AccountId(id),
+                AccountState {
+                    code,
+                    is_header,
+                    active,
+                },
+            );
+        }
+    }
+    let total =
+        check_lines(&e.lines, |id| states.get(&id).cloned()).map_err(StoreError::Invalid)?;
+    // The fiscal year must be open. Its period row, once made, answers by date alone.
+    let period: Option<(i64, Option<OffsetDateTime>)> = on_tx!(&mut *tx, c => sqlx::query_as(
+        "SELECT year, closed_at FROM fiscal_period WHERE koperasi_id = $1 AND start_date <= $2 AND end_date >= $2")
+        .bind(k.0).bind(e.date).fetch_optional(&mut **c).await)?;
+    match period {
+        Some((year, Some(_))) => {
+            return Err(period_closed(i32::try_from(year).unwrap_or_default()));
+        }
+        Some((_, None)) => {}
+        None => {
+            let start_month: i64 = on_tx!(&mut *tx, c => sqlx::query_scalar(
+                "SELECT fiscal_year_start_month FROM bylaws WHERE koperasi_id = $1 AND effective_year <= $2
+                 ORDER BY effective_year DESC LIMIT 1")
+                .bind(k.0).bind(i64::from(e.date.year())).fetch_optional(&mut **c).await)?
+                .unwrap_or(1);
+            let month = u8::try_from(start_month).unwrap_or(1);
+            let fy = fiscal_year_of(e.date, month);
+            let (start, end) = fiscal_year_bounds(fy, month);
+            on_tx!(&mut *tx, c => sqlx::query(
+                "INSERT INTO fiscal_period (koperasi_id, year, start_date, end_date) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (koperasi_id, year) DO NOTHING")
+                .bind(k.0).bind(i64::from(fy)).bind(start).bind(end).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        }
+    }
+    let id = EntryId::new();
+    let no = next_seq(tx, k, "entry").await?;
+    on_tx!(&mut *tx, c => sqlx::query(
+        "INSERT INTO journal_entry (koperasi_id, id, entry_no, entry_date, description, reference, source, source_id,
+           reverses_id, total, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+        .bind(k.0).bind(id.0).bind(no).bind(e.date).bind(&e.description).bind(&e.reference)
+        .bind(e.source.as_str()).bind(&e.source_id).bind(e.reverses.map(|r| r.0)).bind(total.0)
+        .bind(&actor.name).bind(now())
+        .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    let mut sql = String::from(
+        "INSERT INTO journal_line (koperasi_id, entry_id, line_no, account_id, debit, credit, memo, entry_date, entry_no) VALUES ",
+    );
+    for i in 0..e.lines.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        let b = i * 9;
+        sql.push_str(&format!(
+            "(${},${},${},${},${},${},${},${},${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8,
+            b + 9
+        ));
+    }
+    on_tx!(&mut *tx, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for (i, l) in e.lines.iter().enumerate() {
+            q = q.bind(k.0).bind(id.0).bind(i as i64 + 1).bind(l.account.0).bind(l.debit.0).bind(l.credit.0)
+                .bind(l.memo.clone()).bind(e.date).bind(no);
+        }
+        q.execute(&mut **c).await.map(|r| r.rows_affected())
+    })?;
+    // Running balances: one update per account, sums of its lines in this entry.
+    let mut per_account: HashMap<AccountId, (i64, i64)> = HashMap::new();
+    for l in &e.lines {
+        let s = per_account.entry(l.account).or_default();
+        s.0 += l.debit.0;
+        s.1 += l.credit.0;
+    }
+    let mut accounts: Vec<(AccountId, (i64, i64))> = per_account.into_iter().collect();
+    // A fixed order, so two transactions touching the same accounts never wait on each other
+    // in opposite orders.
+    accounts.sort_by_key(|(a, _)| *a);
+    for (account, (d, cr)) in accounts {
+        on_tx!(&mut *tx, c => sqlx::query(
+            "UPDATE account_balance SET debit = debit + $3, credit = credit + $4 WHERE koperasi_id = $1 AND account_id = $2")
+            .bind(k.0).bind(account.0).bind(d).bind(cr).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok((id, no))
+}
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    line_no: i64,
+    account_id: Uuid,
+    code: String,
+    name: String,
+    debit: i64,
+    credit: i64,
+    memo: Option<String>,
+}
+
+impl Tenant<'_> {
+    /// The chart of accounts with current totals, ordered by code.
+    pub async fn accounts(&self) -> StoreResult<Vec<Account>> {
+        let sql = format!("{ACCOUNT_SELECT} WHERE a.koperasi_id = $1 ORDER BY a.code");
+        let rows: Vec<AccountRow> = on_db!(self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(self.koperasi_id.0).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(Account::from).collect())
+    }
+
+    /// The chart of accounts, inside a transaction.
+    pub async fn accounts_tx(&self, tx: &mut Tx) -> StoreResult<Vec<Account>> {
+        let sql = format!("{ACCOUNT_SELECT} WHERE a.koperasi_id = $1 ORDER BY a.code");
+        let rows: Vec<AccountRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(self.koperasi_id.0).fetch_all(&mut **c).await)?;
+        Ok(rows.into_iter().map(Account::from).collect())
+    }
+
+    pub async fn account(&self, id: AccountId) -> StoreResult<Account> {
+        let sql = format!("{ACCOUNT_SELECT} WHERE a.koperasi_id = $1 AND a.id = $2");
+        let row: Option<AccountRow> = on_db!(self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(self.koperasi_id.0).bind(id.0).fetch_optional(p).await)?;
+        row.map(Account::from).ok_or(StoreError::NotFound)
+    }
+
+    /// Adds an account under a header account. The code must start with the parent's code.
+    pub async fn add_account(
+        &self,
+        actor: &Actor,
+        parent: AccountId,
+        code: &AccountCode,
+        name: &str,
+        is_header: bool,
+    ) -> StoreResult<AccountId> {
+        let k = self.koperasi_id;
+        let p = self.account(parent).await?;
+        if !p.is_header {
+            return Err(StoreError::Invalid(vec![guyub_core::FieldError::new(
+                "parent",
+                Msg::new(
+                    "Akun induk harus akun kelompok (header).",
+                    "The parent must be a header account.",
+                ),
+            )]));
+        }
+        let parent_code = AccountCode::parse(&p.code).map_err(StoreError::corrupt)?;
+        if !code.is_under(&parent_code) || code.as_str() == parent_code.as_str() {
+            return Err(StoreError::Invalid(vec![guyub_core::FieldError::new(
+                "code",
+                Msg::new(
+                    format!("Kode akun harus diawali kode induknya ({}).", p.code),
+                    format!(
+                        "The account code must start with its parent's code ({}).",
+                        p.code
+                    ),
+                ),
+            )]));
+        }
+        let id = AccountId::new();
+        let mut tx = self.db.begin_write().await?;
+        let t = now();
+        let inserted = on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO account (koperasi_id, id, code, name, class, parent_id, is_header, active, role, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $9)")
+            .bind(k.0).bind(id.0).bind(code.as_str()).bind(name).bind(code.class().as_str()).bind(parent.0)
+            .bind(is_header).bind(true).bind(t).execute(&mut **c).await.map(|r| r.rows_affected()));
+        if let Err(e) = inserted {
+            let e = StoreError::from(e);
+            return Err(crate::error::unique_as(e, || {
+                StoreError::Conflict(Msg::new(
+                    format!("Kode akun {} sudah dipakai.", code.as_str()),
+                    format!("Account code {} is already used.", code.as_str()),
+                ))
+            }));
+        }
+        on_tx!(&mut tx, c => sqlx::query("INSERT INTO account_balance (koperasi_id, account_id, debit, credit) VALUES ($1, $2, 0, 0)")
+            .bind(k.0).bind(id.0).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let changes = diff([
+            ("code", None, Some(code.as_str().to_string())),
+            ("name", None, Some(name.to_string())),
+        ]);
+        audit::record(
+            &mut tx,
+            k,
+            actor,
+            "account",
+            &id.to_string(),
+            Action::Create,
+            &changes,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Renames an account, or (de)activates it. An account that was ever posted to, or that
+    /// the software posts to by itself (it has a role), cannot be deactivated.
+    pub async fn update_account(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        name: &str,
+        active: bool,
+    ) -> StoreResult<()> {
+        let k = self.koperasi_id;
+        let before = self.account(id).await?;
+        let mut tx = self.db.begin_write().await?;
+        if !active && before.active {
+            let used: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
+                "SELECT line_no FROM journal_line WHERE koperasi_id = $1 AND account_id = $2 LIMIT 1")
+                .bind(k.0).bind(id.0).fetch_optional(&mut **c).await)?;
+            if used.is_some() || before.role.is_some() {
+                return Err(StoreError::Conflict(Msg::new(
+                    format!(
+                        "Akun {} sudah dipakai (atau dipakai otomatis oleh sistem), jadi tidak bisa dinonaktifkan.",
+                        before.code
+                    ),
+                    format!(
+                        "Account {} has been used (or is posted to by the system), so it cannot be deactivated.",
+                        before.code
+                    ),
+                )));
+            }
+        }
+        on_tx!(&mut tx, c => sqlx::query("UPDATE account SET name = $3, active = $4, updated_at = $5 WHERE koperasi_id = $1 AND id = $2")
+            .bind(k.0).bind(id.0).bind(name).bind(active).bind(now()).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let changes = diff([
+            ("name", Some(before.name.clone()), Some(name.to_string())),
+            (
+                "active",
+                Some(before.active.to_string()),
+                Some(active.to_string()),
+            ),
+        ]);
+        audit::record(
+            &mut tx,
+            k,
+            actor,
+            "account",
+            &id.to_string(),
+            Action::Update,
+            &changes,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Posts a manual entry (opening balances, expenses, income) as a person, with its audit.
+    pub async fn post_manual(&self, actor: &Actor, e: &NewEntry) -> StoreResult<EntryId> {
+        let mut tx = self.db.begin_write().await?;
+        // Members' savings accounts move only with members' savings: a manual line there would
+        // leave the ledger and the passbooks apart.
+        let savings_accounts: Vec<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar(
+            "SELECT account_id FROM savings_product WHERE koperasi_id = $1")
+            .bind(self.koperasi_id.0).fetch_all(&mut **c).await)?;
+        if e.lines
+            .iter()
+            .any(|l| savings_accounts.contains(&l.account.0))
+        {
+            return Err(StoreError::Invalid(vec![guyub_core::FieldError::new(
+                "lines",
+                Msg::new(
+                    "Akun simpanan anggota hanya bergerak lewat transaksi simpanan (kasir atau saldo awal), bukan jurnal manual.",
+                    "Members' savings accounts move only through savings transactions (the counter or opening balances), not manual entries.",
+                ),
+            )]));
+        }
+        let (id, no) = post(&mut tx, self.koperasi_id, actor, e).await?;
+        let changes = diff([
+            ("entry_no", None, Some(no.to_string())),
+            ("date", None, Some(e.date.to_string())),
+            ("description", None, Some(e.description.clone())),
+        ]);
+        audit::record(
+            &mut tx,
+            self.koperasi_id,
+            actor,
+            "journal_entry",
+            &id.to_string(),
+            Action::Create,
+            &changes,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Corrects an entry by a reversing entry dated `date`. An entry is reversed at most once,
+    /// and a reversal is not itself reversed (post a new entry instead).
+    pub async fn reverse(
+        &self,
+        actor: &Actor,
+        id: EntryId,
+        date: Date,
+        reason: &str,
+    ) -> StoreResult<EntryId> {
+        let original = self.entry(id).await?;
+        if original.reversed_by.is_some() {
+            return Err(StoreError::Conflict(Msg::new(
+                format!("Jurnal no. {} sudah dibalik sebelumnya.", original.entry_no),
+                format!("Entry no. {} was already reversed.", original.entry_no),
+            )));
+        }
+        if original.source != Source::Manual.as_str() {
+            return Err(StoreError::Conflict(Msg::new(
+                format!(
+                    "Jurnal no. {} dibuat oleh transaksi simpanan atau sistem; koreksi lewat transaksinya, bukan dengan membalik jurnal.",
+                    original.entry_no
+                ),
+                format!(
+                    "Entry no. {} was made by a savings or system transaction; correct it through that transaction, not by reversing the entry.",
+                    original.entry_no
+                ),
+            )));
+        }
+        if original.reverses_id.is_some() {
+            return Err(StoreError::Conflict(Msg::new(
+                "Jurnal pembalik tidak dibalik lagi; buat jurnal baru untuk koreksinya.",
+                "A reversing entry is not reversed again; post a new entry to correct it.",
+            )));
+        }
+        let lines: Vec<LineInput> = original
+            .lines
+            .iter()
+            .map(|l| LineInput {
+                account: l.account_id,
+                debit: Rupiah(l.credit),
+                credit: Rupiah(l.debit),
+                memo: l.memo.clone(),
+            })
+            .collect();
+        let e = NewEntry {
+            date,
+            description: format!("Pembalik jurnal no. {}: {reason}", original.entry_no),
+            reference: original.reference.clone(),
+            source: Source::Reversal,
+            source_id: Some(id.to_string()),
+            reverses: Some(id),
+            lines,
+        };
+        let mut tx = self.db.begin_write().await?;
+        // Checked again inside the transaction: two clicks must not reverse twice.
+        let already: Option<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar(
+            "SELECT id FROM journal_entry WHERE koperasi_id = $1 AND reverses_id = $2")
+            .bind(self.koperasi_id.0).bind(id.0).fetch_optional(&mut **c).await)?;
+        if already.is_some() {
+            return Err(StoreError::Conflict(Msg::new(
+                "Jurnal ini sudah dibalik.",
+                "This entry was already reversed.",
+            )));
+        }
+        let (rid, no) = post(&mut tx, self.koperasi_id, actor, &e)
+            .await
+            .map_err(|err| {
+                crate::error::unique_as(err, || {
+                    StoreError::Conflict(Msg::new(
+                        "Jurnal ini sudah dibalik.",
+                        "This entry was already reversed.",
+                    ))
+                })
+            })?;
+        let changes = diff([
+            ("reverses", None, Some(original.entry_no.to_string())),
+            ("entry_no", None, Some(no.to_string())),
+        ]);
+        audit::record(
+            &mut tx,
+            self.koperasi_id,
+            actor,
+            "journal_entry",
+            &rid.to_string(),
+            Action::Create,
+            &changes,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(rid)
+    }
+
+    /// One entry with its lines.
+    pub async fn entry(&self, id: EntryId) -> StoreResult<Entry> {
+        let k = self.koperasi_id.0;
+        let row: Option<EntryRow> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT id, entry_no, entry_date, description, reference, source, source_id, reverses_id, total, created_by, created_at
+             FROM journal_entry WHERE koperasi_id = $1 AND id = $2")
+            .bind(k).bind(id.0).fetch_optional(p).await)?;
+        let r = row.ok_or(StoreError::NotFound)?;
+        let mut entries = self.with_lines(vec![r]).await?;
+        entries.pop().ok_or(StoreError::NotFound)
+    }
+
+    async fn with_lines(&self, rows: Vec<EntryRow>) -> StoreResult<Vec<Entry>> {
+        let k = self.koperasi_id.0;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let lines: Vec<LineRow> = on_db!(self.db, p => sqlx::query_as(
+                "SELECT l.line_no, l.account_id, a.code, a.name, l.debit, l.credit, l.memo
+                 FROM journal_line l JOIN account a ON a.koperasi_id = l.koperasi_id AND a.id = l.account_id
+                 WHERE l.koperasi_id = $1 AND l.entry_id = $2 ORDER BY l.line_no")
+                .bind(k).bind(r.id).fetch_all(p).await)?;
+            let reversed_by: Option<Uuid> = on_db!(self.db, p => sqlx::query_scalar(
+                "SELECT id FROM journal_entry WHERE koperasi_id = $1 AND reverses_id = $2")
+                .bind(k).bind(r.id).fetch_optional(p).await)?;
+            out.push(Entry {
+                id: EntryId(r.id),
+                entry_no: r.entry_no,
+                date: r.entry_date,
+                description: r.description,
+                reference: r.reference,
+                source: r.source,
+                source_id: r.source_id,
+                reverses_id: r.reverses_id.map(EntryId),
+                reversed_by: reversed_by.map(EntryId),
+                total: r.total,
+                created_by: r.created_by,
+                created_at: r.created_at,
+                lines: lines
+                    .into_iter()
+                    .map(|l| EntryLine {
+                        line_no: l.line_no,
+                        account_id: AccountId(l.account_id),
+                        account_code: l.code,
+                        account_name: l.name,
+                        debit: l.debit,
+                        credit: l.credit,
+                        memo: l.memo,
+                    })
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The journal, newest first, one page at a time (`limit + 1` rows to tell a next page).
+    pub async fn journal(
+        &self,
+        from: Option<Date>,
+        until: Option<Date>,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<Vec<Entry>> {
+        let rows: Vec<EntryRow> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT id, entry_no, entry_date, description, reference, source, source_id, reverses_id, total, created_by, created_at
+             FROM journal_entry WHERE koperasi_id = $1 AND ($2 IS NULL OR entry_date >= $2) AND ($3 IS NULL OR entry_date <= $3)
+             ORDER BY entry_date DESC, entry_no DESC LIMIT $4 OFFSET $5")
+            .bind(self.koperasi_id.0).bind(from).bind(until).bind(i64::from(limit) + 1).bind(i64::from(offset)).fetch_all(p).await)?;
+        self.with_lines(rows).await
+    }
+
+    /// The trial balance (neraca saldo) from the running totals: every posting account that
+    /// has moved, and the two totals, which are always equal.
+    pub async fn trial_balance(&self) -> StoreResult<TrialBalance> {
+        let rows: Vec<Account> = self
+            .accounts()
+            .await?
+            .into_iter()
+            .filter(|a| !a.is_header && (a.debit != 0 || a.credit != 0))
+            .collect();
+        // Each account shows its net balance on one side.
+        let (mut d, mut c) = (0i64, 0i64);
+        for a in &rows {
+            let net = a.debit - a.credit;
+            if net >= 0 { d += net } else { c -= net }
+        }
+        Ok(TrialBalance {
+            rows,
+            total_debit: d,
+            total_credit: c,
+        })
+    }
+
+    /// An account's general ledger between two dates (inclusive), with the balance brought
+    /// forward and the running balance (normal side) after each line.
+    pub async fn general_ledger(
+        &self,
+        account: AccountId,
+        from: Date,
+        until: Date,
+    ) -> StoreResult<(i64, Vec<LedgerLine>)> {
+        let a = self.account(account).await?;
+        let debit_normal = AccountClass::parse(&a.class)
+            .map(|c| c.normal_debit())
+            .unwrap_or(true);
+        let sign = |d: i64, c: i64| if debit_normal { d - c } else { c - d };
+        let k = self.koperasi_id.0;
+        let (d0, c0): (i64, i64) = on_db!(self.db, p => sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(debit), 0) AS BIGINT), CAST(COALESCE(SUM(credit), 0) AS BIGINT)
+             FROM journal_line WHERE koperasi_id = $1 AND account_id = $2 AND entry_date < $3")
+            .bind(k).bind(account.0).bind(from).fetch_one(p).await)?;
+        let opening = sign(d0, c0);
+        let rows: Vec<(Uuid, i64, Date, String, i64, i64)> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT l.entry_id, l.entry_no, l.entry_date, e.description, l.debit, l.credit
+             FROM journal_line l JOIN journal_entry e ON e.koperasi_id = l.koperasi_id AND e.id = l.entry_id
+             WHERE l.koperasi_id = $1 AND l.account_id = $2 AND l.entry_date >= $3 AND l.entry_date <= $4
+             ORDER BY l.entry_date, l.entry_no, l.line_no")
+            .bind(k).bind(account.0).bind(from).bind(until).fetch_all(p).await)?;
+        let mut running = opening;
+        let lines = rows
+            .into_iter()
+            .map(|(id, no, date, desc, d, c)| {
+                running += sign(d, c);
+                LedgerLine {
+                    entry_id: EntryId(id),
+                    entry_no: no,
+                    date,
+                    description: desc,
+                    debit: d,
+                    credit: c,
+                    balance: running,
+                }
+            })
+            .collect();
+        Ok((opening, lines))
+    }
+
+    /// Closes a fiscal year: nothing can be posted into it afterwards.
+    pub async fn close_year(&self, actor: &Actor, year: i32) -> StoreResult<()> {
+        let k = self.koperasi_id;
+        let mut tx = self.db.begin_write().await?;
+        let month: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
+            "SELECT fiscal_year_start_month FROM bylaws WHERE koperasi_id = $1 ORDER BY effective_year DESC LIMIT 1")
+            .bind(k.0).fetch_one(&mut **c).await)?;
+        let (start, end) = fiscal_year_bounds(year, u8::try_from(month).unwrap_or(1));
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO fiscal_period (koperasi_id, year, start_date, end_date, closed_at, closed_by) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (koperasi_id, year) DO UPDATE SET closed_at = excluded.closed_at, closed_by = excluded.closed_by")
+            .bind(k.0).bind(i64::from(year)).bind(start).bind(end).bind(now()).bind(&actor.name)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        audit::record(
+            &mut tx,
+            k,
+            actor,
+            "fiscal_period",
+            &year.to_string(),
+            Action::Update,
+            &diff([("closed", Some("false".into()), Some("true".into()))]),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
