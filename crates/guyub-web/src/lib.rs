@@ -140,6 +140,9 @@ fn page_routes() -> Router<AppState> {
         .route("/k/{kid}/buku/neraca-saldo", get(books::trial_balance))
         .route("/k/{kid}/buku/akun/{aid}", get(books::ledger))
         .route("/k/{kid}/buku/jurnal", get(books::journal))
+        // ROUTES-LEDGER (chart of accounts edits, manual entries, closing a year)
+        // ROUTES-SAVINGS (products, arrears, leaving settlement, cash closing)
+        // ROUTES-EXPORT (passbook XLSX, opening balances import)
         .route("/admin", get(admin::index))
         .route(
             "/admin/koperasi/baru",

@@ -82,6 +82,9 @@ const ROUTES: &[Route] = &[
     r("GET", "/k/{kid}/buku/neraca-saldo", Page),
     r("GET", "/k/{kid}/buku/akun/{aid}", Page),
     r("GET", "/k/{kid}/buku/jurnal", Page),
+    // ROUTES-LEDGER
+    // ROUTES-SAVINGS
+    // ROUTES-EXPORT
     r("GET", "/admin", Page),
     r("GET", "/admin/koperasi/baru", Page),
     r("POST", "/admin/koperasi/baru", Page),

@@ -53,6 +53,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::get_import))
         .routes(routes!(members::commit_import))
         .routes(routes!(members::audit_log))
+        // API-BOOKS
         .split_for_parts()
 }
 
