@@ -93,7 +93,7 @@ impl Tenant<'_> {
     pub async fn imports(&self, limit: u32) -> StoreResult<Vec<ImportRecord>> {
         let rows: Vec<ImportRow> = on_db!(self.db, p => sqlx::query_as(
             "SELECT id, created_by, created_at, file_name, status, row_count, problem_count, '' AS rows_json, committed_at
-             FROM member_import WHERE koperasi_id = $1 ORDER BY created_at DESC LIMIT $2")
+             FROM member_import WHERE koperasi_id = $1 AND file_name NOT LIKE 'saldo-awal:%' ORDER BY created_at DESC LIMIT $2")
             .bind(self.koperasi_id.0).bind(i64::from(limit)).fetch_all(p).await)?;
         Ok(rows.into_iter().map(ImportRecord::from).collect())
     }

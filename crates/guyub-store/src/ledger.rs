@@ -524,11 +524,22 @@ impl Tenant<'_> {
     /// Posts a manual entry (opening balances, expenses, income) as a person, with its audit.
     pub async fn post_manual(&self, actor: &Actor, e: &NewEntry) -> StoreResult<EntryId> {
         let mut tx = self.db.begin_write().await?;
+        let id = self.post_manual_in(&mut tx, actor, e).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The body of [`Tenant::post_manual`], inside `tx`: refuses lines on members' savings
+    /// accounts, posts, and records the audit.
+    async fn post_manual_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        e: &NewEntry,
+    ) -> StoreResult<EntryId> {
         // Members' savings accounts move only with members' savings: a manual line there would
         // leave the ledger and the passbooks apart.
-        let savings_accounts: Vec<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar(
-            "SELECT account_id FROM savings_product WHERE koperasi_id = $1")
-            .bind(self.koperasi_id.0).fetch_all(&mut **c).await)?;
+        let savings_accounts = self.savings_account_ids_tx(tx).await?;
         if e.lines
             .iter()
             .any(|l| savings_accounts.contains(&l.account.0))
@@ -541,14 +552,14 @@ impl Tenant<'_> {
                 ),
             )]));
         }
-        let (id, no) = post(&mut tx, self.koperasi_id, actor, e).await?;
+        let (id, no) = post(tx, self.koperasi_id, actor, e).await?;
         let changes = diff([
             ("entry_no", None, Some(no.to_string())),
             ("date", None, Some(e.date.to_string())),
             ("description", None, Some(e.description.clone())),
         ]);
         audit::record(
-            &mut tx,
+            tx,
             self.koperasi_id,
             actor,
             "journal_entry",
@@ -557,8 +568,128 @@ impl Tenant<'_> {
             &changes,
         )
         .await?;
+        Ok(id)
+    }
+
+    async fn savings_account_ids_tx(&self, tx: &mut Tx) -> StoreResult<Vec<Uuid>> {
+        let ids: Vec<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+            "SELECT account_id FROM savings_product WHERE koperasi_id = $1")
+            .bind(self.koperasi_id.0).fetch_all(&mut **c).await)?;
+        Ok(ids)
+    }
+
+    /// The accounts a manual entry may post to: active posting accounts that are not a
+    /// savings product's account (those move only with members' savings), ordered by code.
+    pub async fn manual_accounts(&self) -> StoreResult<Vec<Account>> {
+        let savings: Vec<Uuid> = on_db!(self.db, p => sqlx::query_scalar(
+            "SELECT account_id FROM savings_product WHERE koperasi_id = $1")
+            .bind(self.koperasi_id.0).fetch_all(p).await)?;
+        Ok(self
+            .accounts()
+            .await?
+            .into_iter()
+            .filter(|a| a.active && !a.is_header && !savings.contains(&a.id.0))
+            .collect())
+    }
+
+    /// Posts a manual entry with an optional attachment (a photo or scan of the receipt:
+    /// `(file_name, content_type, bytes)`), both in one transaction.
+    pub async fn post_manual_with_attachment(
+        &self,
+        actor: &Actor,
+        e: &NewEntry,
+        attachment: Option<(&str, &str, &[u8])>,
+    ) -> StoreResult<EntryId> {
+        self.post_manual_once(actor, None, e, attachment).await
+    }
+
+    /// Like [`Tenant::post_manual_with_attachment`], with an idempotency key: a second request
+    /// with the same key posts nothing and returns the entry the first one posted.
+    pub async fn post_manual_once(
+        &self,
+        actor: &Actor,
+        key: Option<&str>,
+        e: &NewEntry,
+        attachment: Option<(&str, &str, &[u8])>,
+    ) -> StoreResult<EntryId> {
+        let k = self.koperasi_id;
+        let mut tx = self.db.begin_write().await?;
+        let key = key.map(|s| format!("manual:{s}"));
+        if let Some(key) = &key {
+            // Insert first: a concurrent request with the same key waits here until the first
+            // one commits, then finds its entry below instead of posting again.
+            let inserted = on_tx!(&mut tx, c => sqlx::query(
+                "INSERT INTO idempotency_key (koperasi_id, idem_key, user_id, request_hash, response, created_at) VALUES ($1, $2, $3, $4, '', $5)
+                 ON CONFLICT (koperasi_id, idem_key) DO NOTHING")
+                .bind(k.0).bind(key).bind(actor.user_id.map(|u| u.0)).bind("manual").bind(now())
+                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            if inserted == 0 {
+                let first: String = on_tx!(&mut tx, c => sqlx::query_scalar(
+                    "SELECT response FROM idempotency_key WHERE koperasi_id = $1 AND idem_key = $2")
+                    .bind(k.0).bind(key).fetch_one(&mut **c).await)?;
+                return Uuid::parse_str(&first).map(EntryId).map_err(|_| {
+                    StoreError::corrupt(format!("idempotency key {key} without an entry"))
+                });
+            }
+        }
+        let id = self.post_manual_in(&mut tx, actor, e).await?;
+        if let Some((file_name, content_type, bytes)) = attachment {
+            let aid = Uuid::now_v7();
+            on_tx!(&mut tx, c => sqlx::query(
+                "INSERT INTO journal_attachment (koperasi_id, id, entry_id, file_name, content_type, bytes, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(k.0).bind(aid).bind(id.0).bind(file_name).bind(content_type).bind(bytes).bind(now())
+                .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            audit::record(
+                &mut tx,
+                k,
+                actor,
+                "journal_attachment",
+                &aid.to_string(),
+                Action::Create,
+                &diff([
+                    ("entry", None, Some(id.to_string())),
+                    ("file_name", None, Some(file_name.to_string())),
+                    ("size", None, Some(bytes.len().to_string())),
+                ]),
+            )
+            .await?;
+        }
+        if let Some(key) = &key {
+            on_tx!(&mut tx, c => sqlx::query("UPDATE idempotency_key SET response = $3 WHERE koperasi_id = $1 AND idem_key = $2")
+                .bind(k.0).bind(key).bind(id.to_string()).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// An entry's attachments: `(id, file_name, content_type)`, oldest first.
+    pub async fn attachments(&self, entry: EntryId) -> StoreResult<Vec<(Uuid, String, String)>> {
+        let rows: Vec<(Uuid, String, String)> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT id, file_name, content_type FROM journal_attachment WHERE koperasi_id = $1 AND entry_id = $2
+             ORDER BY created_at, id")
+            .bind(self.koperasi_id.0).bind(entry.0).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// One attachment: `(file_name, content_type, bytes)`.
+    pub async fn attachment(&self, id: Uuid) -> StoreResult<(String, String, Vec<u8>)> {
+        let row: Option<(String, String, Vec<u8>)> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT file_name, content_type, bytes FROM journal_attachment WHERE koperasi_id = $1 AND id = $2")
+            .bind(self.koperasi_id.0).bind(id).fetch_optional(p).await)?;
+        row.ok_or(StoreError::NotFound)
+    }
+
+    /// The fiscal years the books know of (made by a first posting or by closing):
+    /// `(year, start, end, closed)`, newest first.
+    pub async fn fiscal_periods(&self) -> StoreResult<Vec<(i32, Date, Date, bool)>> {
+        let rows: Vec<(i64, Date, Date, Option<OffsetDateTime>)> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT year, start_date, end_date, closed_at FROM fiscal_period WHERE koperasi_id = $1 ORDER BY year DESC")
+            .bind(self.koperasi_id.0).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(y, s, e, c)| (i32::try_from(y).unwrap_or_default(), s, e, c.is_some()))
+            .collect())
     }
 
     /// Corrects an entry by a reversing entry dated `date`. An entry is reversed at most once,

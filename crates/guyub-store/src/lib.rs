@@ -7,6 +7,7 @@
 //! is filtered by its `koperasi_id`.
 
 pub mod audit;
+pub mod benchdata;
 pub mod coop;
 pub mod db;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod identity;
 pub mod import;
 pub mod ledger;
 pub mod member;
+pub mod opening;
 pub mod savings;
 pub mod verify;
 

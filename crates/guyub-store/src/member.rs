@@ -623,6 +623,68 @@ impl Tenant<'_> {
         self.member(id).await
     }
 
+    /// Changes a member's status inside a caller's transaction, only when it is `from` now:
+    /// one conditional update, so two requests (two settlements of one leaving member) cannot
+    /// both pass. `Ok(false)` when the member is in another status (nothing written);
+    /// `NotFound` when there is no such member in this coop. Audited like
+    /// [`Tenant::set_member_status`].
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_member_status_tx(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        id: MemberId,
+        from: MemberStatus,
+        status: MemberStatus,
+        on: Option<Date>,
+        reason: Option<String>,
+    ) -> StoreResult<bool> {
+        let k = self.koperasi_id;
+        let before: Option<(String, Option<Date>, Option<String>)> = on_tx!(&mut *tx, c => sqlx::query_as(
+            "SELECT status, status_on, status_reason FROM member WHERE koperasi_id = $1 AND id = $2")
+            .bind(k.0).bind(id.0).fetch_optional(&mut **c).await)?;
+        let Some((before_status, before_on, before_reason)) = before else {
+            return Err(StoreError::NotFound);
+        };
+        let (on, reason) = if status == MemberStatus::Aktif {
+            (None, None)
+        } else {
+            (on, reason)
+        };
+        let n = on_tx!(&mut *tx, c => sqlx::query(
+            "UPDATE member SET status = $3, status_on = $4, status_reason = $5, updated_at = $6
+             WHERE koperasi_id = $1 AND id = $2 AND status = $7")
+            .bind(k.0).bind(id.0).bind(status.as_str()).bind(on).bind(&reason).bind(now()).bind(from.as_str())
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let changes = diff([
+            (
+                "status",
+                Some(before_status),
+                Some(status.as_str().to_string()),
+            ),
+            (
+                "status_on",
+                before_on.map(|d| d.to_string()),
+                on.map(|d| d.to_string()),
+            ),
+            ("status_reason", before_reason, reason.clone()),
+        ]);
+        audit::record(
+            &mut *tx,
+            k,
+            actor,
+            "member",
+            &id.to_string(),
+            Action::Update,
+            &changes,
+        )
+        .await?;
+        Ok(true)
+    }
+
     /// Links a member to the user who signs in as them (role anggota is granted separately).
     pub async fn link_member_user(
         &self,

@@ -167,6 +167,10 @@ pub async fn commit(
     today: time::Date,
 ) -> Result<usize, WebError> {
     let rec = tenant.import(id).await?;
+    // Opening-balance previews share the table; they are not member imports.
+    if rec.file_name.starts_with("saldo-awal:") {
+        return Err(WebError::NotFound);
+    }
     if rec.status != "preview" {
         return Err(WebError::Conflict(Msg::new(
             "Impor ini sudah disimpan sebelumnya; tidak ada yang ditulis lagi.",

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod import_file;
 pub mod import_service;
 pub mod metrics;
+pub mod opening_file;
 pub mod pages;
 pub mod ratelimit;
 pub mod state;
@@ -141,8 +142,62 @@ fn page_routes() -> Router<AppState> {
         .route("/k/{kid}/buku/akun/{aid}", get(books::ledger))
         .route("/k/{kid}/buku/jurnal", get(books::journal))
         // ROUTES-LEDGER (chart of accounts edits, manual entries, closing a year)
+        .route("/k/{kid}/buku/akun/baru", post(books::add_account))
+        .route("/k/{kid}/buku/akun/{aid}/ubah", post(books::update_account))
+        .route(
+            "/k/{kid}/buku/jurnal/baru",
+            get(books::new_entry_form).post(books::create_entry),
+        )
+        .route("/k/{kid}/buku/jurnal/{id}/balik", post(books::reverse))
+        .route("/k/{kid}/buku/lampiran/{id}", get(books::attachment))
+        .route("/k/{kid}/buku/tutup-tahun", post(books::close_year))
         // ROUTES-SAVINGS (products, arrears, leaving settlement, cash closing)
+        .route(
+            "/k/{kid}/simpanan/produk",
+            get(pages::savings::products).post(pages::savings::add_product),
+        )
+        .route("/k/{kid}/simpanan/tunggakan", get(pages::savings::arrears))
+        .route(
+            "/k/{kid}/kasir/tutup",
+            get(pages::savings::closing).post(pages::savings::close),
+        )
+        .route(
+            "/k/{kid}/anggota/{mid}/keluar",
+            get(pages::savings::leaving).post(pages::savings::settle),
+        )
+        .route(
+            "/k/{kid}/anggota/{mid}/keluar/cetak",
+            get(pages::savings::statement),
+        )
+        .route(
+            "/k/{kid}/anggota/{mid}/keluar/bayar",
+            post(pages::savings::pay),
+        )
         // ROUTES-EXPORT (passbook XLSX, opening balances import)
+        .route(
+            "/k/{kid}/anggota/{mid}/simpanan.xlsx",
+            get(pages::export::passbook_xlsx),
+        )
+        .route(
+            "/k/{kid}/buku/saldo-awal",
+            get(pages::export::opening_form).post(pages::export::opening_upload),
+        )
+        .route(
+            "/k/{kid}/buku/saldo-awal/templat.xlsx",
+            get(pages::export::opening_template_xlsx),
+        )
+        .route(
+            "/k/{kid}/buku/saldo-awal/templat.csv",
+            get(pages::export::opening_template_csv),
+        )
+        .route(
+            "/k/{kid}/buku/saldo-awal/{iid}",
+            get(pages::export::opening_show),
+        )
+        .route(
+            "/k/{kid}/buku/saldo-awal/{iid}/simpan",
+            post(pages::export::opening_commit),
+        )
         .route("/admin", get(admin::index))
         .route(
             "/admin/koperasi/baru",

@@ -83,8 +83,31 @@ const ROUTES: &[Route] = &[
     r("GET", "/k/{kid}/buku/akun/{aid}", Page),
     r("GET", "/k/{kid}/buku/jurnal", Page),
     // ROUTES-LEDGER
+    r("POST", "/k/{kid}/buku/akun/baru", Page),
+    r("POST", "/k/{kid}/buku/akun/{aid}/ubah", Page),
+    r("GET", "/k/{kid}/buku/jurnal/baru", Page),
+    r("POST", "/k/{kid}/buku/jurnal/baru", Page),
+    r("POST", "/k/{kid}/buku/jurnal/{id}/balik", Page),
+    r("GET", "/k/{kid}/buku/lampiran/{id}", Page),
+    r("POST", "/k/{kid}/buku/tutup-tahun", Page),
     // ROUTES-SAVINGS
+    r("GET", "/k/{kid}/simpanan/produk", Page),
+    r("POST", "/k/{kid}/simpanan/produk", Page),
+    r("GET", "/k/{kid}/simpanan/tunggakan", Page),
+    r("GET", "/k/{kid}/kasir/tutup", Page),
+    r("POST", "/k/{kid}/kasir/tutup", Page),
+    r("GET", "/k/{kid}/anggota/{mid}/keluar", Page),
+    r("POST", "/k/{kid}/anggota/{mid}/keluar", Page),
+    r("GET", "/k/{kid}/anggota/{mid}/keluar/cetak", Page),
+    r("POST", "/k/{kid}/anggota/{mid}/keluar/bayar", Page),
     // ROUTES-EXPORT
+    r("GET", "/k/{kid}/anggota/{mid}/simpanan.xlsx", Page),
+    r("GET", "/k/{kid}/buku/saldo-awal", Page),
+    r("POST", "/k/{kid}/buku/saldo-awal", Page),
+    r("GET", "/k/{kid}/buku/saldo-awal/templat.xlsx", Page),
+    r("GET", "/k/{kid}/buku/saldo-awal/templat.csv", Page),
+    r("GET", "/k/{kid}/buku/saldo-awal/{iid}", Page),
+    r("POST", "/k/{kid}/buku/saldo-awal/{iid}/simpan", Page),
     r("GET", "/admin", Page),
     r("GET", "/admin/koperasi/baru", Page),
     r("POST", "/admin/koperasi/baru", Page),
@@ -126,6 +149,28 @@ const ROUTES: &[Route] = &[
         Api,
     ),
     r("GET", "/api/v1/coops/{coop_id}/audit", Api),
+    // API-BOOKS
+    r("GET", "/api/v1/coops/{coop_id}/accounts", Api),
+    r("GET", "/api/v1/coops/{coop_id}/journal", Api),
+    r("GET", "/api/v1/coops/{coop_id}/journal/{entry_id}", Api),
+    r("GET", "/api/v1/coops/{coop_id}/trial-balance", Api),
+    r("GET", "/api/v1/coops/{coop_id}/products", Api),
+    r(
+        "GET",
+        "/api/v1/coops/{coop_id}/members/{member_id}/savings",
+        Api,
+    ),
+    r(
+        "GET",
+        "/api/v1/coops/{coop_id}/members/{member_id}/savings/{product_id}/passbook",
+        Api,
+    ),
+    r(
+        "POST",
+        "/api/v1/coops/{coop_id}/members/{member_id}/savings-transactions",
+        Api,
+    ),
+    r("GET", "/api/v1/coops/{coop_id}/receipts/{receipt_id}", Api),
 ];
 
 fn is_coop_route(path: &str) -> bool {

@@ -69,7 +69,7 @@ async fn fresh(url: &str) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-fn coop_data(code: &str, region: &str) -> anyhow::Result<CoopData> {
+pub fn coop_data(code: &str, region: &str) -> anyhow::Result<CoopData> {
     Ok(CoopData {
         code: code.into(),
         name: format!("Koperasi Uji {code}"),

@@ -420,6 +420,56 @@ async fn activity(
     tenant
         .opening_balances_tx(&mut tx, actor, opening_day, &opening, &products)
         .await?;
+    // The money the coop held when it moved to Guyub: the members' savings sit in the bank
+    // and the cash box (a tenth in cash), against opening-balance equity.
+    let held: i64 = opening.iter().map(|(_, _, r)| r.0).sum();
+    if held > 0 {
+        let cash =
+            guyub_store::ledger::role_account(&mut tx, tenant.id(), AccountRole::Cash).await?;
+        let bank =
+            guyub_store::ledger::role_account(&mut tx, tenant.id(), AccountRole::Bank).await?;
+        let equity = guyub_store::ledger::role_account(
+            &mut tx,
+            tenant.id(),
+            AccountRole::OpeningBalanceEquity,
+        )
+        .await?;
+        let in_cash = held / 10 / 1000 * 1000;
+        guyub_store::ledger::post(
+            &mut tx,
+            tenant.id(),
+            actor,
+            &guyub_store::ledger::NewEntry {
+                date: opening_day,
+                description: "Saldo awal kas dan bank".into(),
+                reference: None,
+                source: guyub_store::ledger::Source::Opening,
+                source_id: None,
+                reverses: None,
+                lines: vec![
+                    LineInput {
+                        account: cash,
+                        debit: Rupiah(in_cash),
+                        credit: Rupiah::ZERO,
+                        memo: None,
+                    },
+                    LineInput {
+                        account: bank,
+                        debit: Rupiah(held - in_cash),
+                        credit: Rupiah::ZERO,
+                        memo: None,
+                    },
+                    LineInput {
+                        account: equity,
+                        debit: Rupiah::ZERO,
+                        credit: Rupiah(held),
+                        memo: None,
+                    },
+                ],
+            },
+        )
+        .await?;
+    }
     let methods = [
         PayMethod::Cash,
         PayMethod::Cash,

@@ -2,6 +2,7 @@
 //! operators' tools (admin users, API tokens, backup, member import).
 
 mod bench;
+mod bench_books;
 mod demo;
 
 use std::io::Read;
@@ -118,8 +119,10 @@ enum Command {
         #[command(subcommand)]
         cmd: BooksCmd,
     },
-    /// Benchmarks (see docs/BENCHMARKS.md).
+    /// Benchmarks of the member register (see docs/BENCHMARKS.md).
     Bench(bench::BenchArgs),
+    /// Benchmarks of the books: deposits through the API, trial balance, passbook.
+    BenchBooks(bench_books::BooksBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -502,5 +505,6 @@ async fn run() -> anyhow::Result<()> {
             bail!("{} problem(s) in the books", problems.len());
         }
         Command::Bench(args) => bench::run(args).await,
+        Command::BenchBooks(args) => bench_books::run(args).await,
     }
 }

@@ -264,3 +264,7 @@ entity-receipt = Receipt
 entity-account = Account
 entity-journal_entry = Journal entry
 entity-fiscal_period = Fiscal year
+books-new-entry = New entry
+books-opening-import = Opening balances
+books-products = Savings products
+members-arrears-link = Mandatory savings in arrears

@@ -264,3 +264,7 @@ entity-receipt = Kuitansi
 entity-account = Akun
 entity-journal_entry = Jurnal
 entity-fiscal_period = Tahun buku
+books-new-entry = Jurnal baru
+books-opening-import = Saldo awal
+books-products = Produk simpanan
+members-arrears-link = Tunggakan simpanan wajib

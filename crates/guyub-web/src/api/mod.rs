@@ -2,6 +2,7 @@
 //! programs authenticate with a personal API token (`Authorization: Bearer guyub_…`).
 //! The OpenAPI 3.1 document is generated from these handlers' annotations.
 
+pub mod books;
 pub mod coops;
 pub mod members;
 
@@ -54,6 +55,15 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::commit_import))
         .routes(routes!(members::audit_log))
         // API-BOOKS
+        .routes(routes!(books::list_accounts))
+        .routes(routes!(books::list_journal))
+        .routes(routes!(books::get_entry))
+        .routes(routes!(books::trial_balance))
+        .routes(routes!(books::list_products))
+        .routes(routes!(books::member_balances))
+        .routes(routes!(books::passbook))
+        .routes(routes!(books::post_savings_transaction))
+        .routes(routes!(books::get_receipt))
         .split_for_parts()
 }
 

@@ -229,6 +229,9 @@ pub async fn show(
     let id = ImportId::parse(&iid).ok_or(WebError::NotFound)?;
     let tenant = state.store.tenant(coop.id);
     let rec = tenant.import(id).await?;
+    if rec.file_name.starts_with("saldo-awal:") {
+        return Err(WebError::NotFound);
+    }
     let stored = import_service::Stored::parse(&rec.rows_json)?;
     let notes: Vec<String> = stored
         .notes

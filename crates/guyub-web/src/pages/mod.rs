@@ -10,10 +10,12 @@ pub mod books;
 pub mod cashier;
 pub mod coop;
 pub mod dinas;
+pub mod export;
 pub mod home;
 pub mod import;
 pub mod members;
 pub mod region;
+pub mod savings;
 pub mod signin;
 
 use askama::Template;
@@ -39,6 +41,7 @@ pub struct CoopNav {
     pub audit: bool,
     pub cashier: bool,
     pub books: bool,
+    pub write_books: bool,
 }
 
 /// What every page's layout needs.
@@ -102,6 +105,7 @@ impl Page {
             audit: access.allows(Need::ReadAudit),
             cashier: access.allows(Need::Cashier),
             books: access.allows(Need::ReadBooks),
+            write_books: access.allows(Need::WriteBooks),
         });
         self.section = section;
         self
@@ -114,7 +118,7 @@ impl Page {
 
     /// Shows a confirmation after a redirect (`?ok=KEY`); only known keys are shown.
     pub fn flash(mut self, ok: Option<&str>) -> Page {
-        const KNOWN: [&str; 12] = [
+        const KNOWN: &[&str] = &[
             "member-created",
             "member-updated",
             "status-updated",
@@ -127,6 +131,15 @@ impl Page {
             "role-granted",
             "role-revoked",
             "login-given",
+            "account-added",
+            "account-updated",
+            "entry-posted",
+            "entry-reversed",
+            "year-closed",
+            "product-added",
+            "cash-closed",
+            "member-settled",
+            "settlement-paid",
         ];
         self.flash = ok
             .filter(|k| KNOWN.contains(k))

@@ -1,0 +1,89 @@
+//! Bulk data for benchmarks only (`guyub bench books`): fills a coop's journal with many
+//! balanced entries quickly, in SQL, without going through the posting path (which the
+//! benchmark measures separately). Never used by the application itself.
+
+use guyub_core::ids::{AccountId, KoperasiId};
+use uuid::Uuid;
+
+use crate::{Db, StoreResult};
+
+/// Adds `entries` two-line entries (Dr `debit` / Cr `credit`, Rp 1.000 each, dated over the
+/// last ten years) and moves the running balances to match. Returns the lines written.
+pub async fn fill_journal(
+    db: &Db,
+    k: KoperasiId,
+    debit: AccountId,
+    credit: AccountId,
+    entries: i64,
+) -> StoreResult<i64> {
+    let start_no: i64 = match db {
+        Db::Sqlite(p) => sqlx::query_scalar("SELECT COALESCE(MAX(entry_no), 0) FROM journal_entry WHERE koperasi_id = $1").bind(k.0).fetch_one(p).await?,
+        Db::Pg(p) => sqlx::query_scalar("SELECT CAST(COALESCE(MAX(entry_no), 0) AS BIGINT) FROM journal_entry WHERE koperasi_id = $1").bind(k.0).fetch_one(p).await?,
+    };
+    match db {
+        Db::Sqlite(p) => {
+            let mut tx = p.begin().await?;
+            // Entry ids are random 16-byte blobs; dates spread over 3,650 days.
+            sqlx::query(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+                 INSERT INTO journal_entry (koperasi_id, id, entry_no, entry_date, description, reference, source, source_id, reverses_id, total, created_by, created_at)
+                 SELECT $1, randomblob(16), $3 + i, date('now', '-' || (i % 3650) || ' days'), 'bench', NULL, 'manual', NULL, NULL, 1000, 'bench', strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                 FROM n")
+                .bind(k.0).bind(entries).bind(start_no).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO journal_line (koperasi_id, entry_id, line_no, account_id, debit, credit, memo, entry_date, entry_no)
+                 SELECT koperasi_id, id, 1, $2, 1000, 0, NULL, entry_date, entry_no FROM journal_entry WHERE koperasi_id = $1 AND entry_no > $4
+                 UNION ALL
+                 SELECT koperasi_id, id, 2, $3, 0, 1000, NULL, entry_date, entry_no FROM journal_entry WHERE koperasi_id = $1 AND entry_no > $4")
+                .bind(k.0).bind(debit.0).bind(credit.0).bind(start_no).execute(&mut *tx).await?;
+            sqlx::query("UPDATE account_balance SET debit = debit + 1000 * $3 WHERE koperasi_id = $1 AND account_id = $2")
+                .bind(k.0).bind(debit.0).bind(entries).execute(&mut *tx).await?;
+            sqlx::query("UPDATE account_balance SET credit = credit + 1000 * $3 WHERE koperasi_id = $1 AND account_id = $2")
+                .bind(k.0).bind(credit.0).bind(entries).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Db::Pg(p) => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO journal_entry (koperasi_id, id, entry_no, entry_date, description, reference, source, source_id, reverses_id, total, created_by, created_at)
+                 SELECT $1, gen_random_uuid(), $3 + i, CURRENT_DATE - (i % 3650)::int, 'bench', NULL, 'manual', NULL, NULL, 1000, 'bench', now()
+                 FROM generate_series(1, $2) AS i")
+                .bind(k.0).bind(entries).bind(start_no).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO journal_line (koperasi_id, entry_id, line_no, account_id, debit, credit, memo, entry_date, entry_no)
+                 SELECT koperasi_id, id, 1, $2, 1000, 0, NULL, entry_date, entry_no FROM journal_entry WHERE koperasi_id = $1 AND entry_no > $4
+                 UNION ALL
+                 SELECT koperasi_id, id, 2, $3, 0, 1000, NULL, entry_date, entry_no FROM journal_entry WHERE koperasi_id = $1 AND entry_no > $4")
+                .bind(k.0).bind(debit.0).bind(credit.0).bind(start_no).execute(&mut *tx).await?;
+            sqlx::query("UPDATE account_balance SET debit = debit + 1000 * $3 WHERE koperasi_id = $1 AND account_id = $2")
+                .bind(k.0).bind(debit.0).bind(entries).execute(&mut *tx).await?;
+            sqlx::query("UPDATE account_balance SET credit = credit + 1000 * $3 WHERE koperasi_id = $1 AND account_id = $2")
+                .bind(k.0).bind(credit.0).bind(entries).execute(&mut *tx).await?;
+            tx.commit().await?;
+            sqlx::query("ANALYZE").execute(p).await?;
+        }
+    }
+    Ok(entries * 2)
+}
+
+/// The raw-SQLite anchor: one row inserted per transaction into a scratch table of the same
+/// file, `n` times; returns the elapsed seconds.
+pub async fn sqlite_insert_loop(db: &Db, n: u32) -> StoreResult<f64> {
+    let Db::Sqlite(p) = db else { return Ok(0.0) };
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS bench_anchor (id BLOB PRIMARY KEY, v INTEGER NOT NULL)",
+    )
+    .execute(p)
+    .await?;
+    let t = std::time::Instant::now();
+    for i in 0..n {
+        let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("INSERT INTO bench_anchor (id, v) VALUES ($1, $2)")
+            .bind(Uuid::now_v7())
+            .bind(i64::from(i))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(t.elapsed().as_secs_f64())
+}

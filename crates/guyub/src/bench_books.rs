@@ -1,0 +1,283 @@
+//! `guyub bench books`: the books' performance targets (issue #3).
+//!
+//! 1. Savings deposits through the JSON API (token auth, idempotency key, savings record,
+//!    journal entry, audit record) from 8 concurrent clients, in process; anchors in the same
+//!    run: `pgbench` TPC-B (8 clients, prepared) on PostgreSQL, or a plain loop inserting one
+//!    row per transaction into the same SQLite file.
+//! 2. The trial balance with millions of journal lines.
+//! 3. A member's passbook with ten years of monthly activity, among all that data.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use clap::Args;
+use guyub_core::coop::Bylaws;
+use guyub_core::identity::Role;
+use guyub_core::ledger::AccountRole;
+use guyub_core::money::Rupiah;
+use guyub_core::region::RegionCode;
+use guyub_core::savings::{PayMethod, SavingsKind, TxKind};
+use guyub_store::identity::NewGrant;
+use guyub_store::savings::{CounterRequest, Movement};
+use guyub_store::{Actor, Store};
+use tower::ServiceExt;
+
+use crate::demo::{self, Rng};
+
+#[derive(Args)]
+pub struct BooksBenchArgs {
+    /// Database to fill (it is emptied first).
+    #[arg(long, default_value = "sqlite:///tmp/guyub-bench-books.db?mode=rwc")]
+    database_url: String,
+    /// Members of the coop.
+    #[arg(long, default_value_t = 1000)]
+    members: usize,
+    /// Deposits posted through the API in the throughput scenario.
+    #[arg(long, default_value_t = 2000)]
+    deposits: usize,
+    /// Concurrent API clients.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Journal lines in the trial-balance scenario.
+    #[arg(long, default_value_t = 10_000_000)]
+    lines: i64,
+}
+
+fn stats(mut v: Vec<Duration>) -> (f64, f64) {
+    v.sort();
+    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
+    (at(0.5), at(0.95))
+}
+
+pub async fn run(a: BooksBenchArgs) -> anyhow::Result<()> {
+    let engine = if a.database_url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!("# guyub bench books — {engine}");
+    if let Some(p) = a
+        .database_url
+        .strip_prefix("sqlite://")
+        .and_then(|r| r.split('?').next())
+    {
+        for s in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{p}{s}"));
+        }
+    }
+    let store = Store::connect(&a.database_url, 16).await?;
+    guyub_store::reset_postgres(store.db()).await?;
+    store.migrate().await?;
+    let actor = Actor::system("bench");
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut data = crate::bench::coop_data("BOOKS", "35.73.05.1001")?;
+    data.name = "Koperasi Uji Buku".into();
+    let kid = store
+        .create_koperasi(&actor, &data, &Bylaws::default(), 2015)
+        .await?;
+    let tenant = store.tenant(kid);
+    let ms = demo::members_for(
+        &mut Rng::new(3),
+        &RegionCode::parse("35.73")?,
+        a.members,
+        today,
+    )?;
+    tenant.create_members_batch(&actor, &ms, false).await?;
+    store.optimize().await?;
+    let roster = tenant.member_roster().await?;
+    let products = tenant.products().await?;
+    let sukarela = products
+        .iter()
+        .find(|p| p.kind() == SavingsKind::Sukarela)
+        .map(|p| p.id)
+        .ok_or_else(|| anyhow::anyhow!("no sukarela product"))?;
+    let hash =
+        guyub_web::auth::hash_password("bench-password-1").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let user = store
+        .create_user(&actor, "kasir@bench.test", "Kasir Bench", &hash, false)
+        .await?;
+    store
+        .grant_role(
+            &actor,
+            user,
+            &NewGrant {
+                role: Role::Kasir,
+                koperasi_id: Some(kid),
+                region_code: None,
+                member_id: None,
+            },
+        )
+        .await?;
+    let token = "guyub_bench_token_for_books";
+    store.create_token(&actor, user, "bench", token).await?;
+    let app = guyub_web::app(guyub_web::new_state(
+        store.clone(),
+        guyub_web::WebConfig::default(),
+    ));
+
+    // 1. Deposits through the API, `clients` at a time.
+    let per_client = a.deposits / a.clients.max(1);
+    let started = Instant::now();
+    let mut handles = vec![];
+    for c in 0..a.clients {
+        let app = app.clone();
+        let members: Vec<_> = roster
+            .iter()
+            .skip(c)
+            .step_by(a.clients)
+            .map(|m| m.0)
+            .collect();
+        handles.push(tokio::spawn(async move {
+            let mut lat = vec![];
+            for i in 0..per_client {
+                let m = members[i % members.len()];
+                let body = serde_json::json!({
+                    "method": "tunai",
+                    "movements": [{"product_id": sukarela.to_string(), "kind": TxKind::Deposit.as_str(), "amount": 10_000}]
+                });
+                let req = Request::post(format!("/api/v1/coops/{kid}/members/{m}/savings-transactions"))
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header("idempotency-key", format!("bench-{c}-{i}"))
+                    .body(Body::from(body.to_string()))?;
+                let t = Instant::now();
+                let res = app.clone().oneshot(req).await?;
+                let status = res.status();
+                let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
+                anyhow::ensure!(status.is_success(), "deposit failed: {status} {}", String::from_utf8_lossy(&bytes));
+                lat.push(t.elapsed());
+            }
+            Ok::<Vec<Duration>, anyhow::Error>(lat)
+        }));
+    }
+    let mut lat = vec![];
+    for h in handles {
+        lat.extend(h.await??);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let n = lat.len();
+    let tps = n as f64 / secs;
+    let (m, p95) = stats(lat);
+    println!(
+        "\ndeposits via API: {n} in {secs:.2} s = {tps:.0} per second ({} clients); latency median {m:.2} ms, p95 {p95:.2} ms",
+        a.clients
+    );
+    let problems = store.verify_books(Some(kid)).await?;
+    println!(
+        "books verify after the deposits: {} problem(s)",
+        problems.len()
+    );
+    let anchor = match store.engine() {
+        guyub_store::Engine::Postgres => pgbench_tpcb(&a.database_url, a.clients),
+        guyub_store::Engine::Sqlite => {
+            let n = 2000;
+            let s = guyub_store::benchdata::sqlite_insert_loop(store.db(), n).await?;
+            let t = f64::from(n) / s;
+            println!(
+                "anchor (raw SQLite: one row per transaction, same file and settings): {t:.0} per second"
+            );
+            Some(t)
+        }
+    };
+    if let Some(anchor) = anchor {
+        println!(
+            "ratio deposits / anchor: {:.2} (target ≥ 0.5)",
+            tps / anchor
+        );
+    }
+
+    // 3 (before the mass of lines, so its entries are real postings): a member's ten years.
+    let member = roster[0].0;
+    let start = today.replace_day(1)? - time::Duration::days(3650);
+    let mut d = start;
+    for _ in 0..120 {
+        let req = CounterRequest {
+            member,
+            method: PayMethod::Cash.as_str().into(),
+            date: d,
+            note: None,
+            movements: vec![Movement {
+                product: sukarela,
+                kind: TxKind::Deposit.as_str().into(),
+                amount: Rupiah(20_000),
+            }],
+        };
+        tenant.counter(&actor, None, &req).await?;
+        d += time::Duration::days(31);
+    }
+
+    // 2. The trial balance with `lines` journal lines.
+    let mut tx = tenant.begin().await?;
+    let cash = guyub_store::ledger::role_account(&mut tx, kid, AccountRole::Cash).await?;
+    drop(tx);
+    let income = tenant
+        .accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.code == "4302")
+        .map(|a| a.id)
+        .ok_or_else(|| anyhow::anyhow!("no 4302"))?;
+    let t = Instant::now();
+    let written =
+        guyub_store::benchdata::fill_journal(store.db(), kid, cash, income, a.lines / 2).await?;
+    store.optimize().await?;
+    println!(
+        "\nfilled {written} journal lines in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let mut tb = vec![];
+    for _ in 0..50 {
+        let t = Instant::now();
+        let r = tenant.trial_balance().await?;
+        tb.push(t.elapsed());
+        anyhow::ensure!(
+            r.total_debit == r.total_credit,
+            "trial balance does not balance"
+        );
+    }
+    let (m, p95) = stats(tb);
+    println!("trial balance: median {m:.2} ms, p95 {p95:.2} ms (target < 200 ms)");
+    let mut pb = vec![];
+    let mut rows = 0;
+    for _ in 0..200 {
+        let t = Instant::now();
+        rows = tenant.passbook(member, sukarela).await?.len();
+        pb.push(t.elapsed());
+    }
+    let (m, p95) = stats(pb);
+    println!(
+        "passbook of one member, {rows} transactions over 10 years: median {m:.2} ms, p95 {p95:.2} ms (target < 20 ms)"
+    );
+    Ok(())
+}
+
+/// `pgbench` TPC-B with `clients` clients, prepared statements, 10 s, on the same server.
+fn pgbench_tpcb(url: &str, clients: usize) -> Option<f64> {
+    let run = |args: &[&str]| {
+        std::process::Command::new("pgbench")
+            .args(args)
+            .output()
+            .ok()
+    };
+    let scale = clients.max(1).to_string();
+    let init = run(&["-i", "-s", &scale, "-q", url])?;
+    if !init.status.success() {
+        println!("anchor: pgbench not available");
+        return None;
+    }
+    let c = clients.to_string();
+    let out = run(&["-c", &c, "-j", "2", "-M", "prepared", "-T", "10", url])?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tps = text
+        .lines()
+        .find(|l| l.starts_with("tps"))?
+        .split_whitespace()
+        .nth(2)?
+        .parse::<f64>()
+        .ok()?;
+    println!(
+        "anchor (pgbench TPC-B, {clients} clients, prepared, 10 s, same server): {tps:.0} per second"
+    );
+    Some(tps)
+}
