@@ -362,8 +362,16 @@ async fn trial_page(
                 id: a.id.to_string(),
                 code: a.code.clone(),
                 name: a.name.clone(),
-                debit: if net > 0 { rp(net) } else { String::new() },
-                credit: if net < 0 { rp(-net) } else { String::new() },
+                debit: if net > 0 {
+                    guyub_core::money::format_number(net)
+                } else {
+                    String::new()
+                },
+                credit: if net < 0 {
+                    guyub_core::money::format_number(-net)
+                } else {
+                    String::new()
+                },
             }
         })
         .collect();
@@ -374,8 +382,8 @@ async fn trial_page(
             .flash(ok),
         kid,
         rows,
-        total_debit: rp(tb.total_debit),
-        total_credit: rp(tb.total_credit),
+        total_debit: guyub_core::money::format_number(tb.total_debit),
+        total_credit: guyub_core::money::format_number(tb.total_credit),
         balanced: tb.total_debit == tb.total_credit,
         can_write: access.allows(Need::WriteBooks),
         periods,
