@@ -87,3 +87,25 @@ pub async fn sqlite_insert_loop(db: &Db, n: u32) -> StoreResult<f64> {
     }
     Ok(t.elapsed().as_secs_f64())
 }
+
+/// The raw-SQLite anchor of the member list: the first-page query through the driver alone
+/// (2 columns), `n` times; returns each duration.
+pub async fn sqlite_first_page(
+    db: &Db,
+    k: KoperasiId,
+    n: usize,
+) -> StoreResult<Vec<std::time::Duration>> {
+    let Db::Sqlite(p) = db else { return Ok(vec![]) };
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = std::time::Instant::now();
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT member_no, name FROM member WHERE koperasi_id = $1 ORDER BY name_key, id LIMIT 26")
+                .bind(k.0)
+                .fetch_all(p)
+                .await?;
+        v.push(t.elapsed());
+        drop(rows);
+    }
+    Ok(v)
+}

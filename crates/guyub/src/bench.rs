@@ -274,17 +274,8 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
 
     // Anchor: the first-page query sent raw through the driver, no layers of ours.
     match store.db() {
-        guyub_store::Db::Sqlite(p) => {
-            let mut v = vec![];
-            for _ in 0..a.repeat {
-                let t = Instant::now();
-                let rows: Vec<(String, String)> = sqlx::query_as("SELECT member_no, name FROM member WHERE koperasi_id = $1 ORDER BY name_key, id LIMIT 26")
-                    .bind(kid.0)
-                    .fetch_all(p)
-                    .await?;
-                v.push(t.elapsed());
-                let _ = rows;
-            }
+        guyub_store::Db::Sqlite(_) => {
+            let v = guyub_store::benchdata::sqlite_first_page(store.db(), kid, a.repeat).await?;
             let (m, p95) = stats(v);
             println!(
                 "anchor (raw SQLite, same first-page query, 2 columns): median {m:.3} ms, p95 {p95:.3} ms"
