@@ -75,10 +75,11 @@ enum Command {
     },
     /// Create a fresh demo database (East Java scenario), print the sign-ins, and serve it.
     Demo {
-        /// Default: a fresh SQLite file at ./data/demo.db.
+        /// Default: a fresh SQLite file at ./data/demo.db. It has its own variable, not
+        /// GUYUB_DATABASE_URL: the demo empties its database and must never take the real one.
         #[arg(
             long,
-            env = "GUYUB_DATABASE_URL",
+            env = "GUYUB_DEMO_DATABASE_URL",
             default_value = "sqlite://data/demo.db?mode=rwc"
         )]
         database_url: String,
