@@ -16,6 +16,7 @@ pub mod opening_file;
 pub mod pages;
 pub mod ratelimit;
 pub mod state;
+pub mod table_file;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -10,9 +10,8 @@
 //! and posts all of them or none through `Tenant::commit_opening_import`.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::Data;
 use guyub_core::ids::{ImportId, MemberId, ProductId, UserId};
 use guyub_core::money::Rupiah;
 use guyub_core::{FieldError, Msg};
@@ -22,9 +21,10 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::error::WebError;
+use crate::table_file::{self, normalise_header};
 
 /// The most rows a file may have.
-pub const MAX_ROWS: usize = 100_000;
+pub use crate::table_file::MAX_ROWS;
 
 /// The template's header row.
 pub const TEMPLATE_HEADERS: [&str; 5] = ["no_anggota", "nik", "nama", "kode_produk", "saldo"];
@@ -99,105 +99,10 @@ fn err(id: impl Into<String>, en: impl Into<String>) -> Msg {
     Msg::new(id, en)
 }
 
-/// Reads a file. As for member imports, a ZIP is an .xlsx whatever its name, and a name that
-/// promises Excel on content that is not is refused.
+/// Reads an opening-balance file (see `table_file::read` for what is accepted).
 pub fn parse(file_name: &str, bytes: &[u8]) -> Result<Parsed, Msg> {
-    if bytes.is_empty() {
-        return Err(err("Berkas kosong.", "The file is empty."));
-    }
-    let lower = file_name.to_lowercase();
-    let is_zip = bytes.starts_with(b"PK\x03\x04");
-    if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
-        if !is_zip {
-            return Err(err(
-                "Berkas ini bukan file Excel .xlsx yang sah. Simpan ulang dari Excel sebagai .xlsx atau .csv.",
-                "This file is not a valid Excel .xlsx file. Save it again from Excel as .xlsx or .csv.",
-            ));
-        }
-        return parse_xlsx(bytes);
-    }
-    if lower.ends_with(".xls") {
-        return Err(err(
-            "Format .xls (Excel lama) tidak didukung. Simpan ulang sebagai .xlsx atau .csv.",
-            "The old .xls format is not supported. Save it again as .xlsx or .csv.",
-        ));
-    }
-    if is_zip {
-        return parse_xlsx(bytes);
-    }
-    if lower.ends_with(".csv") || lower.ends_with(".txt") || !lower.contains('.') {
-        return parse_csv(bytes);
-    }
-    Err(err(
-        "Jenis berkas tidak dikenal. Unggah berkas .xlsx atau .csv.",
-        "Unknown file type. Upload an .xlsx or .csv file.",
-    ))
-}
-
-/// Windows-1252 bytes 0x80–0x9F (the rest of the upper half is Latin-1).
-const CP1252: [char; 32] = [
-    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
-    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
-];
-
-fn parse_csv(bytes: &[u8]) -> Result<Parsed, Msg> {
-    if bytes.contains(&0) {
-        return Err(err(
-            "Berkas ini bukan teks CSV (berisi data biner). Unggah .xlsx atau .csv.",
-            "This file is not CSV text (it contains binary data). Upload an .xlsx or .csv.",
-        ));
-    }
-    let mut notes = vec![];
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => {
-            notes.push(err(
-                "Berkas CSV tidak dalam UTF-8; dibaca sebagai Windows-1252 (bawaan Excel Windows).",
-                "The CSV file is not UTF-8; it was read as Windows-1252 (Excel on Windows).",
-            ));
-            bytes
-                .iter()
-                .map(|&b| match b {
-                    0x80..=0x9F => CP1252[usize::from(b - 0x80)],
-                    _ => char::from(b),
-                })
-                .collect()
-        }
-    };
-    let first = text.lines().next().unwrap_or("");
-    // Excel in an Indonesian locale writes ';' (the comma is the decimal sign there).
-    let delim = if first.matches(';').count() > first.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records: Vec<Vec<String>> = vec![];
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| {
-            err(
-                format!("CSV baris {} tidak dapat dibaca: {e}", i + 1),
-                format!("CSV line {} cannot be read: {e}", i + 1),
-            )
-        })?;
-        records.push(rec.iter().map(str::to_string).collect());
-        if records.len() > MAX_ROWS + 1 {
-            return Err(too_many());
-        }
-    }
-    build(records, notes)
-}
-
-fn too_many() -> Msg {
-    err(
-        format!("Berkas berisi lebih dari {MAX_ROWS} baris. Pecah menjadi beberapa berkas."),
-        format!("The file has more than {MAX_ROWS} rows. Split it into several files."),
-    )
+    let t = table_file::read(file_name, bytes, cell_text)?;
+    build(t.records, t.notes)
 }
 
 fn cell_text(d: &Data) -> String {
@@ -213,39 +118,6 @@ fn cell_text(d: &Data) -> String {
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => format!("#{e:?}"),
     }
-}
-
-fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, Msg> {
-    let bad = || {
-        err(
-            "Berkas Excel rusak atau tidak dapat dibaca. Simpan ulang dari Excel lalu unggah lagi.",
-            "The Excel file is damaged or cannot be read. Save it again from Excel and upload it again.",
-        )
-    };
-    let mut wb: Xlsx<_> =
-        calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(|_| bad())?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(bad)?
-        .map_err(|_| bad())?;
-    if range.height() > MAX_ROWS + 1 {
-        return Err(too_many());
-    }
-    let records: Vec<Vec<String>> = range
-        .rows()
-        .map(|r| r.iter().map(cell_text).collect())
-        .collect();
-    build(records, vec![])
-}
-
-fn normalise_header(h: &str) -> String {
-    h.trim()
-        .trim_start_matches('\u{feff}')
-        .to_lowercase()
-        .replace(['-', '.'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn build(records: Vec<Vec<String>>, mut notes: Vec<Msg>) -> Result<Parsed, Msg> {
