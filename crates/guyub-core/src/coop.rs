@@ -13,43 +13,7 @@ use crate::member::MemberNumberFormat;
 use crate::money::Rupiah;
 use crate::percent::BasisPoints;
 
-/// Defines a closed enum of stable codes: `ALL`, `as_str`, `parse`, `label(Lang)`, and serde
-/// as the code. The codes are stored in the database and in URLs, so they never change;
-/// labels may.
-macro_rules! code_enum {
-    (
-        $(#[$doc:meta])*
-        $name:ident { $( $(#[$vdoc:meta])* $variant:ident => $code:literal, $id:literal, $en:literal; )* }
-    ) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $( $(#[$vdoc])* #[serde(rename = $code)] $variant, )*
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            /// The stable code.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code,)* }
-            }
-
-            /// Reads a stable code (exact, after trimming).
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                $name::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-
-            /// The name shown to people.
-            pub fn label(self, lang: Lang) -> &'static str {
-                match (self, lang) {
-                    $( ($name::$variant, Lang::Id) => $id, ($name::$variant, Lang::En) => $en, )*
-                }
-            }
-        }
-    };
-}
+use crate::codes::code_enum;
 
 code_enum! {
     /// The business a coop runs (jenis koperasi, UU 25/1992 Pasal 16 and its explanation).

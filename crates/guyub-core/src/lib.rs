@@ -5,6 +5,7 @@
 //! (a [`nik::Nik`] is always 16 digits with a real region and birth date, a
 //! [`money::Rupiah`] is always whole rupiah).
 
+mod codes;
 pub mod coop;
 pub mod fmt_id;
 pub mod identifiers;

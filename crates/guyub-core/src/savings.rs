@@ -13,9 +13,10 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::codes::code_enum;
 use crate::fmt_id::tanggal;
 use crate::lang::{Lang, Msg};
-use crate::ledger::{AccountRole, code_enum};
+use crate::ledger::AccountRole;
 use crate::money::Rupiah;
 
 code_enum! {

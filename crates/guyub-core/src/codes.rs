@@ -1,0 +1,43 @@
+//! The one macro for the domain's closed code enums.
+
+/// Defines a closed enum of stable codes: `ALL`, `as_str`, `parse`, `label(Lang)`, and serde
+/// as the code. The codes are stored in the database and in URLs, so they never change;
+/// labels may. Used by `coop`, `ledger` and `savings`.
+macro_rules! code_enum {
+    (
+        $(#[$doc:meta])*
+        $name:ident { $( $(#[$vdoc:meta])* $variant:ident => $code:literal, $id:literal, $en:literal; )* }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $( $(#[$vdoc])* #[serde(rename = $code)] $variant, )*
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The stable code.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code,)* }
+            }
+
+            /// Reads a stable code (exact, after trimming).
+            pub fn parse(s: &str) -> Option<$name> {
+                let s = s.trim();
+                $name::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+
+            /// The name shown to people.
+            pub fn label(self, lang: $crate::lang::Lang) -> &'static str {
+                match (self, lang) {
+                    $(
+                        ($name::$variant, $crate::lang::Lang::Id) => $id,
+                        ($name::$variant, $crate::lang::Lang::En) => $en,
+                    )*
+                }
+            }
+        }
+    };
+}
+pub(crate) use code_enum;
