@@ -1108,14 +1108,6 @@ async fn nik_owner(
     Ok(row)
 }
 
-/// Aggregates for dinas: members per coop within a region, never a person's data.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct RegionMemberStats {
-    pub koperasi_id: KoperasiId,
-    pub active: i64,
-    pub total: i64,
-}
-
 impl Tenant<'_> {
     /// Sets many members' status at once, keyed by NIK, in one transaction (the demo seeder
     /// and bulk corrections). Each change is in the audit log.

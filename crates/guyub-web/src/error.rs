@@ -278,11 +278,6 @@ async fn rejection(res: Response) -> Result<WebError, Response> {
 /// Convenience for handlers.
 pub type WebResult<T> = Result<T, WebError>;
 
-/// Maps core field errors into a WebError (for the API).
-pub fn invalid(errors: Vec<FieldError>) -> WebError {
-    WebError::Invalid(errors)
-}
-
 /// Picks the message in `lang` from a list of field errors for a form, keyed by field.
 pub fn field_messages(
     errors: &[FieldError],
