@@ -358,6 +358,27 @@ impl Store {
         get(&self.db, id).await
     }
 
+    /// Several coops by id, in chunks of one query each (the API's list of a caller's coops).
+    pub async fn koperasi_many(&self, ids: &[KoperasiId]) -> StoreResult<Vec<Koperasi>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT {KOPERASI_COLS} FROM koperasi WHERE id IN ({})",
+                marks.join(",")
+            );
+            let rows: Vec<KoperasiRow> = on_db!(&self.db, p => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for id in chunk { q = q.bind(id.0); }
+                q.fetch_all(p).await
+            })?;
+            for r in rows {
+                out.push(r.try_into()?);
+            }
+        }
+        Ok(out)
+    }
+
     /// One coop by its code.
     pub async fn koperasi_by_code(&self, code: &str) -> StoreResult<Koperasi> {
         let sql = format!("SELECT {KOPERASI_COLS} FROM koperasi WHERE code = $1");

@@ -350,14 +350,36 @@ impl Store {
         &self,
         k: KoperasiId,
     ) -> StoreResult<Vec<(Grant, String, String)>> {
-        let sql = format!("{GRANT_SELECT} WHERE g.koperasi_id = $1 ORDER BY g.role, g.created_at");
-        let rows: Vec<GrantRow> = on_db!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(k.0).fetch_all(p).await)?;
-        let mut out = Vec::new();
-        for r in rows {
-            let g = Grant::try_from(r)?;
-            let u = self.user(g.user_id).await?;
-            out.push((g, u.email, u.name));
+        // One query: the grants with their users' e-mail and name (no lookup per grant).
+        let rows: Vec<(
+            Uuid,
+            Uuid,
+            String,
+            Option<Uuid>,
+            Option<String>,
+            Option<String>,
+            Option<Uuid>,
+            String,
+            String,
+        )> = on_db!(&self.db, p => sqlx::query_as(
+                "SELECT g.id, g.user_id, g.role, g.koperasi_id, k.name, g.region_code, g.member_id, u.email, u.name
+                 FROM role_grant g JOIN app_user u ON u.id = g.user_id LEFT JOIN koperasi k ON k.id = g.koperasi_id
+                 WHERE g.koperasi_id = $1 ORDER BY g.role, g.created_at")
+                .bind(k.0).fetch_all(p).await)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, user_id, role, koperasi_id, koperasi_name, region_code, member_id, email, name) in
+            rows
+        {
+            let g = Grant::try_from(GrantRow {
+                id,
+                user_id,
+                role,
+                koperasi_id,
+                koperasi_name,
+                region_code,
+                member_id,
+            })?;
+            out.push((g, email, name));
         }
         Ok(out)
     }

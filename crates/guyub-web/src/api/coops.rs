@@ -153,8 +153,8 @@ pub async fn list_coops(
     ids.sort();
     ids.dedup();
     let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.push(CoopOut::from(&state.store.koperasi(id).await?));
+    for k in state.store.koperasi_many(&ids).await? {
+        out.push(CoopOut::from(&k));
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Json(out))
