@@ -1,8 +1,9 @@
 //! Who a user is to the platform: roles, permissions, e-mail addresses, passwords.
 //!
 //! Authorization is decided once, at the edge, from the role a user holds in a coop (or a
-//! region, or the platform). The predicates here are that decision's single source, so a page
-//! and the JSON API can never disagree about who may do what.
+//! region, or the platform). The one table of who may do what is the web layer's
+//! `Access::allows` (crates/guyub-web/src/auth.rs), which pages and the JSON API share, so they
+//! can never disagree; this module only names the roles.
 
 use std::fmt;
 
@@ -85,40 +86,6 @@ impl Role {
             self,
             Role::Pengurus | Role::Pengawas | Role::Kasir | Role::Anggota
         )
-    }
-
-    /// May open the coop's management pages (members list, books, savings). A member sees only
-    /// their own data, through their own pages, so `Anggota` is excluded.
-    pub fn can_read_coop(self) -> bool {
-        matches!(self, Role::Pengurus | Role::Pengawas | Role::Kasir)
-    }
-
-    /// May register and edit members. The register of members is the pengurus' legal duty
-    /// (UU 25/1992 Pasal 30); the cashier handles money, not membership.
-    pub fn can_write_members(self) -> bool {
-        matches!(self, Role::Pengurus)
-    }
-
-    /// May change the coop's settings and bylaws, which the pengurus carry out for the RAT.
-    pub fn can_write_coop_settings(self) -> bool {
-        matches!(self, Role::Pengurus)
-    }
-
-    /// May read the audit log: the pengurus answer for the coop, the pengawas examine it.
-    pub fn can_read_audit(self) -> bool {
-        matches!(self, Role::Pengurus | Role::Pengawas)
-    }
-
-    /// May see a member's whole NIK; every other role sees it masked. The pengurus keep the
-    /// register and need the full number for official reports; nobody else does.
-    pub fn can_see_full_nik(self) -> bool {
-        matches!(self, Role::Pengurus)
-    }
-
-    /// Sees but never changes: the pengawas by law (they examine, they do not run the coop),
-    /// the dinas by design (oversight, not management).
-    pub fn is_read_only(self) -> bool {
-        matches!(self, Role::Pengawas | Role::Dinas)
     }
 }
 
@@ -304,12 +271,8 @@ mod tests {
             who(Role::is_coop_role),
             ["pengurus", "pengawas", "kasir", "anggota"]
         );
-        assert_eq!(who(Role::can_read_coop), ["pengurus", "pengawas", "kasir"]);
-        assert_eq!(who(Role::can_write_members), ["pengurus"]);
-        assert_eq!(who(Role::can_write_coop_settings), ["pengurus"]);
-        assert_eq!(who(Role::can_read_audit), ["pengurus", "pengawas"]);
-        assert_eq!(who(Role::can_see_full_nik), ["pengurus"]);
-        assert_eq!(who(Role::is_read_only), ["dinas", "pengawas"]);
+        // Who may do what inside a coop is the web's Access table, tested there
+        // (crates/guyub-web/tests/access.rs).
     }
 
     #[test]

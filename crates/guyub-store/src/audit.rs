@@ -98,43 +98,55 @@ pub async fn record_many(
     action: Action,
     items: &[(String, Vec<Change>)],
 ) -> StoreResult<()> {
+    let rows: Vec<Record<'_>> = items
+        .iter()
+        .map(|(entity_id, changes)| Record {
+            actor,
+            entity,
+            entity_id: entity_id.clone(),
+            action,
+            changes: changes.clone(),
+        })
+        .collect();
+    record_rows(tx, koperasi_id, &rows).await
+}
+
+/// One audit record to write with [`record_rows`].
+pub struct Record<'a> {
+    pub actor: &'a Actor,
+    pub entity: &'a str,
+    pub entity_id: String,
+    pub action: Action,
+    pub changes: Vec<Change>,
+}
+
+/// Writes audit records of possibly different actors in `tx`, 500 to a statement (a batch
+/// of counter payments by several cashiers records each one without a round trip each).
+pub async fn record_rows(
+    tx: &mut Tx,
+    koperasi_id: KoperasiId,
+    records: &[Record<'_>],
+) -> StoreResult<()> {
     let at = now();
-    let user = actor.user_id.map(|u| u.0);
-    for chunk in items.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO audit_log (koperasi_id, id, at, user_id, actor, entity, entity_id, action, changes) VALUES ",
+    for chunk in records.chunks(500) {
+        let sql = crate::ledger::values_sql(
+            "INSERT INTO audit_log (koperasi_id, id, at, user_id, actor, entity, entity_id, action, changes)",
+            chunk.len(),
+            9,
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let b = i * 9;
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9
-            ));
-        }
         let mut rows = Vec::with_capacity(chunk.len());
-        for (entity_id, changes) in chunk {
+        for r in chunk {
             rows.push((
                 AuditId::new(),
-                entity_id.clone(),
-                serde_json::to_string(changes).map_err(crate::StoreError::corrupt)?,
+                r,
+                serde_json::to_string(&r.changes).map_err(crate::StoreError::corrupt)?,
             ));
         }
         on_tx!(&mut *tx, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for (id, entity_id, json) in &rows {
-                q = q.bind(koperasi_id.0).bind(id.0).bind(at).bind(user).bind(actor.name.clone())
-                    .bind(entity.to_string()).bind(entity_id.clone()).bind(action.as_str()).bind(json.clone());
+            for (id, r, json) in &rows {
+                q = q.bind(koperasi_id.0).bind(id.0).bind(at).bind(r.actor.user_id.map(|u| u.0)).bind(r.actor.name.clone())
+                    .bind(r.entity.to_string()).bind(r.entity_id.clone()).bind(r.action.as_str()).bind(json.clone());
             }
             q.execute(&mut **c).await.map(|r| r.rows_affected())
         })?;

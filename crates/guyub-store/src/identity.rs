@@ -103,6 +103,21 @@ impl TryFrom<GrantRow> for Grant {
 const GRANT_SELECT: &str = "SELECT g.id, g.user_id, g.role, g.koperasi_id, k.name AS koperasi_name, g.region_code, g.member_id
      FROM role_grant g LEFT JOIN koperasi k ON k.id = g.koperasi_id";
 
+/// A user and one of their grants (none when they hold no role), as the admin page's one
+/// query returns them.
+type UserGrantRow = (
+    Uuid,
+    String,
+    String,
+    bool,
+    Option<Uuid>,
+    Option<String>,
+    Option<Uuid>,
+    Option<String>,
+    Option<String>,
+    Option<Uuid>,
+);
+
 /// A user with their roles, for the admin page.
 #[derive(Debug, Clone, Serialize)]
 pub struct UserSummary {
@@ -324,24 +339,60 @@ impl Store {
             q.trim().to_lowercase().replace(['%', '_', '\\'], "")
         );
         let limit = i64::from(limit.min(10_000));
-        let users: Vec<UserRow> = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT id, email, name, password_hash, must_change_password, disabled FROM app_user
-             WHERE email LIKE $1 OR LOWER(name) LIKE $1 ORDER BY email LIMIT $2 OFFSET $3")
+        // One query for the page: the page of users (one more, to know whether a next page
+        // exists) joined to their grants, instead of one grants query per user.
+        let rows: Vec<UserGrantRow> = on_db!(&self.db, p => sqlx::query_as(
+            "WITH page AS (
+                SELECT id, email, name, disabled FROM app_user
+                WHERE email LIKE $1 OR LOWER(name) LIKE $1 ORDER BY email LIMIT $2 OFFSET $3)
+             SELECT u.id, u.email, u.name, u.disabled, g.id, g.role, g.koperasi_id, k.name, g.region_code, g.member_id
+             FROM page u
+             LEFT JOIN role_grant g ON g.user_id = u.id
+             LEFT JOIN koperasi k ON k.id = g.koperasi_id
+             ORDER BY u.email, CASE WHEN k.name IS NULL THEN 0 ELSE 1 END, k.name, g.role, g.id")
             .bind(&pattern).bind(limit + 1).bind(i64::from(offset)).fetch_all(p).await)?;
-        let has_more = users.len() as i64 > limit;
-        let users: Vec<UserRow> = users.into_iter().take(limit as usize).collect();
-        let mut out = Vec::with_capacity(users.len());
-        for u in users {
-            let id = UserId(u.id);
-            let grants = self.grants_of(id).await?;
-            out.push(UserSummary {
-                id,
-                email: u.email,
-                name: u.name,
-                disabled: u.disabled,
-                grants,
-            });
+        let mut out: Vec<UserSummary> = Vec::new();
+        for (
+            id,
+            email,
+            name,
+            disabled,
+            grant_id,
+            role,
+            koperasi_id,
+            koperasi_name,
+            region_code,
+            member_id,
+        ) in rows
+        {
+            let id = UserId(id);
+            if out.last().is_none_or(|u| u.id != id) {
+                out.push(UserSummary {
+                    id,
+                    email,
+                    name,
+                    disabled,
+                    grants: vec![],
+                });
+            }
+            let (Some(grant_id), Some(role)) = (grant_id, role) else {
+                continue;
+            };
+            let grant = Grant::try_from(GrantRow {
+                id: grant_id,
+                user_id: id.0,
+                role,
+                koperasi_id,
+                koperasi_name,
+                region_code,
+                member_id,
+            })?;
+            if let Some(u) = out.last_mut() {
+                u.grants.push(grant);
+            }
         }
+        let has_more = out.len() as i64 > limit;
+        out.truncate(limit as usize);
         Ok((out, has_more))
     }
 

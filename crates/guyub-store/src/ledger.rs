@@ -230,24 +230,127 @@ pub async fn role_account(tx: &mut Tx, k: KoperasiId, role: AccountRole) -> Stor
 
 /// Next value of a per-coop counter.
 pub async fn next_seq(tx: &mut Tx, k: KoperasiId, name: &str) -> StoreResult<i64> {
-    let v: i64 = on_tx!(tx, c => sqlx::query_scalar(
-        "INSERT INTO book_seq (koperasi_id, name, last) VALUES ($1, $2, 1)
-         ON CONFLICT (koperasi_id, name) DO UPDATE SET last = book_seq.last + 1 RETURNING last")
-        .bind(k.0).bind(name).fetch_one(&mut **c).await)?;
-    Ok(v)
+    reserve_seq(tx, k, name, 1).await
 }
 
-/// Posts a journal entry in `tx`: checks the core's rules against the accounts as they are in
-/// this transaction, refuses a closed fiscal year, numbers the entry, writes it and its lines,
-/// and moves the running balances. Returns the new entry's id and number.
+/// Reserves `n` consecutive values of a per-coop counter in one statement and returns the
+/// first. The counter row stays locked until the transaction ends, so numbers are gapless:
+/// a rolled-back transaction gives its numbers back.
+pub async fn reserve_seq(tx: &mut Tx, k: KoperasiId, name: &str, n: i64) -> StoreResult<i64> {
+    let last: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO book_seq (koperasi_id, name, last) VALUES ($1, $2, $3)
+         ON CONFLICT (koperasi_id, name) DO UPDATE SET last = book_seq.last + excluded.last RETURNING last")
+        .bind(k.0).bind(name).bind(n).fetch_one(&mut **c).await)?;
+    Ok(last - n + 1)
+}
+
+/// The fiscal year of each of `dates`: `Ok(())` where it is open (its period row is made if
+/// it was missing), `Err(year)` where it is closed. Two statements however many dates.
+pub async fn period_states(
+    tx: &mut Tx,
+    k: KoperasiId,
+    dates: &[Date],
+) -> StoreResult<HashMap<Date, Result<(), i32>>> {
+    let mut out = HashMap::new();
+    let (Some(first), Some(last)) = (dates.iter().min(), dates.iter().max()) else {
+        return Ok(out);
+    };
+    let periods: Vec<(i64, Date, Date, Option<OffsetDateTime>)> = on_tx!(&mut *tx, c => sqlx::query_as(
+        "SELECT year, start_date, end_date, closed_at FROM fiscal_period
+         WHERE koperasi_id = $1 AND end_date >= $2 AND start_date <= $3")
+        .bind(k.0).bind(*first).bind(*last).fetch_all(&mut **c).await)?;
+    let mut start_month: Option<u8> = None;
+    for d in dates {
+        if out.contains_key(d) {
+            continue;
+        }
+        if let Some((year, _, _, closed)) = periods.iter().find(|p| p.1 <= *d && p.2 >= *d) {
+            let state = match closed {
+                Some(_) => Err(i32::try_from(*year).unwrap_or_default()),
+                None => Ok(()),
+            };
+            out.insert(*d, state);
+            continue;
+        }
+        // No period row yet: make it from the bylaws' fiscal year start (January by default).
+        let month = match start_month {
+            Some(m) => m,
+            None => {
+                let m: i64 = on_tx!(&mut *tx, c => sqlx::query_scalar(
+                    "SELECT fiscal_year_start_month FROM bylaws WHERE koperasi_id = $1 AND effective_year <= $2
+                     ORDER BY effective_year DESC LIMIT 1")
+                    .bind(k.0).bind(i64::from(d.year())).fetch_optional(&mut **c).await)?
+                    .unwrap_or(1);
+                let m = u8::try_from(m).unwrap_or(1);
+                start_month = Some(m);
+                m
+            }
+        };
+        let fy = fiscal_year_of(*d, month);
+        let (start, end) = fiscal_year_bounds(fy, month);
+        on_tx!(&mut *tx, c => sqlx::query(
+            "INSERT INTO fiscal_period (koperasi_id, year, start_date, end_date) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (koperasi_id, year) DO NOTHING")
+            .bind(k.0).bind(i64::from(fy)).bind(start).bind(end).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        out.insert(*d, Ok(()));
+    }
+    Ok(out)
+}
+
+/// Builds a multi-row `INSERT … VALUES` text for `rows` rows of `cols` placeholders each.
+pub(crate) fn values_sql(head: &str, rows: usize, cols: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + rows * cols * 5);
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(r * cols + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Posts a journal entry in `tx` (see [`post_many`]). Returns its id and number.
 pub async fn post(
     tx: &mut Tx,
     k: KoperasiId,
     actor: &Actor,
     e: &NewEntry,
 ) -> StoreResult<(EntryId, i64)> {
+    let posted = post_many(tx, k, &[(actor, e)]).await?;
+    posted
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::corrupt("post_many returned no entry"))
+}
+
+/// Posts journal entries in `tx`, all or nothing: checks the core's rules against the
+/// accounts as they are in this transaction, refuses a closed fiscal year, numbers the
+/// entries in order, writes them and their lines, and moves the running balances. A handful
+/// of statements however many entries, so a batch of counter payments costs little more
+/// than one. Returns each entry's id and number, in the order given.
+pub async fn post_many(
+    tx: &mut Tx,
+    k: KoperasiId,
+    entries: &[(&Actor, &NewEntry)],
+) -> StoreResult<Vec<(EntryId, i64)>> {
+    if entries.is_empty() {
+        return Ok(vec![]);
+    }
     // Accounts of the lines.
-    let mut wanted: Vec<Uuid> = e.lines.iter().map(|l| l.account.0).collect();
+    let mut wanted: Vec<Uuid> = entries
+        .iter()
+        .flat_map(|(_, e)| e.lines.iter().map(|l| l.account.0))
+        .collect();
     wanted.sort();
     wanted.dedup();
     let mut states: HashMap<AccountId, AccountState> = HashMap::new();
@@ -279,88 +382,115 @@ pub async fn post(
             );
         }
     }
-    let total =
-        check_lines(&e.lines, |id| states.get(&id).cloned()).map_err(StoreError::Invalid)?;
-    // The fiscal year must be open. Its period row, once made, answers by date alone.
-    let period: Option<(i64, Option<OffsetDateTime>)> = on_tx!(&mut *tx, c => sqlx::query_as(
-        "SELECT year, closed_at FROM fiscal_period WHERE koperasi_id = $1 AND start_date <= $2 AND end_date >= $2")
-        .bind(k.0).bind(e.date).fetch_optional(&mut **c).await)?;
-    match period {
-        Some((year, Some(_))) => {
-            return Err(period_closed(i32::try_from(year).unwrap_or_default()));
-        }
-        Some((_, None)) => {}
-        None => {
-            let start_month: i64 = on_tx!(&mut *tx, c => sqlx::query_scalar(
-                "SELECT fiscal_year_start_month FROM bylaws WHERE koperasi_id = $1 AND effective_year <= $2
-                 ORDER BY effective_year DESC LIMIT 1")
-                .bind(k.0).bind(i64::from(e.date.year())).fetch_optional(&mut **c).await)?
-                .unwrap_or(1);
-            let month = u8::try_from(start_month).unwrap_or(1);
-            let fy = fiscal_year_of(e.date, month);
-            let (start, end) = fiscal_year_bounds(fy, month);
-            on_tx!(&mut *tx, c => sqlx::query(
-                "INSERT INTO fiscal_period (koperasi_id, year, start_date, end_date) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (koperasi_id, year) DO NOTHING")
-                .bind(k.0).bind(i64::from(fy)).bind(start).bind(end).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    let mut totals = Vec::with_capacity(entries.len());
+    for (_, e) in entries {
+        totals.push(
+            check_lines(&e.lines, |id| states.get(&id).cloned()).map_err(StoreError::Invalid)?,
+        );
+    }
+    // Every fiscal year touched must be open.
+    let dates: Vec<Date> = entries.iter().map(|(_, e)| e.date).collect();
+    let periods = period_states(tx, k, &dates).await?;
+    for d in &dates {
+        if let Some(Err(year)) = periods.get(d) {
+            return Err(period_closed(*year));
         }
     }
-    let id = EntryId::new();
-    let no = next_seq(tx, k, "entry").await?;
-    on_tx!(&mut *tx, c => sqlx::query(
-        "INSERT INTO journal_entry (koperasi_id, id, entry_no, entry_date, description, reference, source, source_id,
-           reverses_id, total, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-        .bind(k.0).bind(id.0).bind(no).bind(e.date).bind(&e.description).bind(&e.reference)
-        .bind(e.source.as_str()).bind(&e.source_id).bind(e.reverses.map(|r| r.0)).bind(total.0)
-        .bind(&actor.name).bind(now())
-        .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-    let mut sql = String::from(
-        "INSERT INTO journal_line (koperasi_id, entry_id, line_no, account_id, debit, credit, memo, entry_date, entry_no) VALUES ",
-    );
-    for i in 0..e.lines.len() {
-        if i > 0 {
-            sql.push(',');
-        }
-        let b = i * 9;
-        sql.push_str(&format!(
-            "(${},${},${},${},${},${},${},${},${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8,
-            b + 9
-        ));
+    let first_no = reserve_seq(tx, k, "entry", entries.len() as i64).await?;
+    let ids: Vec<(EntryId, i64)> = (0..entries.len())
+        .map(|i| (EntryId::new(), first_no + i as i64))
+        .collect();
+    let t = now();
+    let numbered: Vec<(&(EntryId, i64), &(&Actor, &NewEntry), &Rupiah)> = ids
+        .iter()
+        .zip(entries.iter())
+        .zip(totals.iter())
+        .map(|((a, b), c)| (a, b, c))
+        .collect();
+    for chunk in numbered.chunks(500) {
+        let sql = values_sql(
+            "INSERT INTO journal_entry (koperasi_id, id, entry_no, entry_date, description, reference, source, source_id,
+               reverses_id, total, created_by, created_at)",
+            chunk.len(),
+            12,
+        );
+        on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for ((id, no), (actor, e), total) in chunk {
+                q = q.bind(k.0).bind(id.0).bind(*no).bind(e.date).bind(e.description.clone()).bind(e.reference.clone())
+                    .bind(e.source.as_str()).bind(e.source_id.clone()).bind(e.reverses.map(|r| r.0)).bind(total.0)
+                    .bind(actor.name.clone()).bind(t);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
     }
-    on_tx!(&mut *tx, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-        for (i, l) in e.lines.iter().enumerate() {
-            q = q.bind(k.0).bind(id.0).bind(i as i64 + 1).bind(l.account.0).bind(l.debit.0).bind(l.credit.0)
-                .bind(l.memo.clone()).bind(e.date).bind(no);
-        }
-        q.execute(&mut **c).await.map(|r| r.rows_affected())
-    })?;
-    // Running balances: one update per account, sums of its lines in this entry.
+    let lines: Vec<(EntryId, i64, i64, &NewEntry, &LineInput)> = ids
+        .iter()
+        .zip(entries.iter())
+        .flat_map(|((id, no), (_, e))| {
+            e.lines
+                .iter()
+                .enumerate()
+                .map(move |(i, l)| (*id, *no, i as i64 + 1, *e, l))
+        })
+        .collect();
+    for chunk in lines.chunks(500) {
+        let sql = values_sql(
+            "INSERT INTO journal_line (koperasi_id, entry_id, line_no, account_id, debit, credit, memo, entry_date, entry_no)",
+            chunk.len(),
+            9,
+        );
+        on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (id, no, line_no, e, l) in chunk {
+                q = q.bind(k.0).bind(id.0).bind(*line_no).bind(l.account.0).bind(l.debit.0).bind(l.credit.0)
+                    .bind(l.memo.clone()).bind(e.date).bind(*no);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    // Running balances: the sums of every account's lines in these entries, in one statement.
     let mut per_account: HashMap<AccountId, (i64, i64)> = HashMap::new();
-    for l in &e.lines {
-        let s = per_account.entry(l.account).or_default();
-        s.0 += l.debit.0;
-        s.1 += l.credit.0;
+    for (_, e) in entries {
+        for l in &e.lines {
+            let s = per_account.entry(l.account).or_default();
+            s.0 += l.debit.0;
+            s.1 += l.credit.0;
+        }
     }
     let mut accounts: Vec<(AccountId, (i64, i64))> = per_account.into_iter().collect();
     // A fixed order, so two transactions touching the same accounts never wait on each other
     // in opposite orders.
     accounts.sort_by_key(|(a, _)| *a);
-    for (account, (d, cr)) in accounts {
-        on_tx!(&mut *tx, c => sqlx::query(
-            "UPDATE account_balance SET debit = debit + $3, credit = credit + $4 WHERE koperasi_id = $1 AND account_id = $2")
-            .bind(k.0).bind(account.0).bind(d).bind(cr).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    for chunk in accounts.chunks(200) {
+        let (mut debit, mut credit, mut list) = (
+            String::from("CASE account_id"),
+            String::from("CASE account_id"),
+            String::new(),
+        );
+        for i in 0..chunk.len() {
+            let b = 2 + i * 3;
+            debit.push_str(&format!(" WHEN ${b} THEN ${}", b + 1));
+            credit.push_str(&format!(" WHEN ${b} THEN ${}", b + 2));
+            if i > 0 {
+                list.push(',');
+            }
+            list.push_str(&format!("${b}"));
+        }
+        let sql = format!(
+            "UPDATE account_balance SET debit = debit + {debit} ELSE 0 END, credit = credit + {credit} ELSE 0 END
+             WHERE koperasi_id = $1 AND account_id IN ({list})"
+        );
+        let updated = on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
+            for (account, (d, cr)) in chunk { q = q.bind(account.0).bind(*d).bind(*cr); }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+        if updated != chunk.len() as u64 {
+            return Err(StoreError::corrupt("an account has no running-balance row"));
+        }
     }
-    Ok((id, no))
+    Ok(ids)
 }
 
 #[derive(sqlx::FromRow)]

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod benchdata;
 pub mod coop;
+pub mod counter;
 pub mod db;
 pub mod error;
 pub mod identity;
@@ -46,6 +47,8 @@ impl Actor {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+    /// The writer that posts counter payments in batches (see [`counter`]).
+    desk: counter::Desk,
 }
 
 impl Store {
@@ -56,7 +59,10 @@ impl Store {
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
         db.optimize().await?;
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            desk: counter::Desk::default(),
+        })
     }
 
     /// Refreshes the query planner's statistics. SQLite has no automatic statistics, and
@@ -71,6 +77,7 @@ impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Store> {
         Ok(Store {
             db: Db::connect(url, max_connections).await?,
+            desk: counter::Desk::default(),
         })
     }
 
@@ -93,6 +100,7 @@ impl Store {
     pub fn tenant(&self, koperasi_id: KoperasiId) -> Tenant<'_> {
         Tenant {
             db: &self.db,
+            desk: &self.desk,
             koperasi_id,
         }
     }
@@ -108,6 +116,7 @@ impl Store {
 #[derive(Clone, Copy, Debug)]
 pub struct Tenant<'a> {
     db: &'a Db,
+    desk: &'a counter::Desk,
     koperasi_id: KoperasiId,
 }
 

@@ -10,9 +10,8 @@ use guyub_core::Msg;
 use guyub_core::ids::{AccountId, KoperasiId, MemberId, ProductId, ReceiptId, SavingsTxId};
 use guyub_core::ledger::{AccountRole, LineInput};
 use guyub_core::money::Rupiah;
-use guyub_core::savings::{PayMethod, SavingsKind, TxKind, check_withdrawable, check_withdrawal};
+use guyub_core::savings::{PayMethod, SavingsKind, TxKind};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -41,7 +40,7 @@ impl Product {
 }
 
 #[derive(sqlx::FromRow)]
-struct ProductRow {
+pub(crate) struct ProductRow {
     id: Uuid,
     code: String,
     name: String,
@@ -195,50 +194,9 @@ pub struct Receipt {
 pub struct BalanceLine {
     pub product: Product,
     pub balance: i64,
-}
-
-fn key_reused() -> StoreError {
-    StoreError::Conflict(Msg::new(
-        "Kunci idempotensi ini sudah dipakai untuk permintaan lain; tidak ada yang dicatat.",
-        "This idempotency key was already used for a different request; nothing was posted.",
-    ))
-}
-
-/// Claims an idempotency key in `tx`. `Ok(Some(response))` means the key was already used for
-/// this same request: the caller returns that first answer and posts nothing.
-async fn claim_key(
-    tx: &mut Tx,
-    k: KoperasiId,
-    key: &str,
-    request: &str,
-) -> StoreResult<Option<String>> {
-    let hash: String = Sha256::digest(request.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    // Insert first: a concurrent request with the same key waits here until the first one
-    // commits, then finds its answer below instead of posting again.
-    let inserted = on_tx!(&mut *tx, c => sqlx::query(
-        "INSERT INTO idempotency_key (koperasi_id, idem_key, user_id, request_hash, response, created_at) VALUES ($1, $2, NULL, $3, '', $4)
-         ON CONFLICT (koperasi_id, idem_key) DO NOTHING")
-        .bind(k.0).bind(key).bind(&hash).bind(now()).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-    if inserted == 1 {
-        return Ok(None);
-    }
-    let (h, response): (String, String) = on_tx!(&mut *tx, c => sqlx::query_as(
-        "SELECT request_hash, response FROM idempotency_key WHERE koperasi_id = $1 AND idem_key = $2")
-        .bind(k.0).bind(key).fetch_one(&mut **c).await)?;
-    if h == hash {
-        Ok(Some(response))
-    } else {
-        Err(key_reused())
-    }
-}
-
-async fn store_response(tx: &mut Tx, k: KoperasiId, key: &str, response: &str) -> StoreResult<()> {
-    on_tx!(tx, c => sqlx::query("UPDATE idempotency_key SET response = $3 WHERE koperasi_id = $1 AND idem_key = $2")
-        .bind(k.0).bind(key).bind(response).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    /// A time deposit's maturity date (from which it may be withdrawn); `None` for the
+    /// other kinds and before the account is opened.
+    pub maturity_date: Option<Date>,
 }
 
 /// A request to take payments (or pay out) at the counter.
@@ -273,284 +231,24 @@ impl Tenant<'_> {
     /// A member's balance in every product (zero where they have no account yet).
     pub async fn balances(&self, member: MemberId) -> StoreResult<Vec<BalanceLine>> {
         let products = self.products().await?;
-        let rows: Vec<(Uuid, i64)> = on_db!(self.db, p => sqlx::query_as(
-            "SELECT product_id, balance FROM savings_account WHERE koperasi_id = $1 AND member_id = $2")
+        let rows: Vec<(Uuid, i64, Option<Date>)> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT product_id, balance, maturity_date FROM savings_account WHERE koperasi_id = $1 AND member_id = $2")
             .bind(self.koperasi_id.0).bind(member.0).fetch_all(p).await)?;
         Ok(products
             .into_iter()
             .map(|p| {
-                let balance = rows
+                let (balance, maturity_date) = rows
                     .iter()
-                    .find(|(id, _)| *id == p.id.0)
-                    .map(|(_, b)| *b)
-                    .unwrap_or(0);
+                    .find(|(id, _, _)| *id == p.id.0)
+                    .map(|(_, b, m)| (*b, *m))
+                    .unwrap_or((0, None));
                 BalanceLine {
                     product: p,
                     balance,
+                    maturity_date,
                 }
             })
             .collect())
-    }
-
-    /// Takes several payments (or withdrawals) for one member at once, as one receipt and one
-    /// journal entry: Dr cash/bank/QRIS clearing − Cr each product's account for deposits,
-    /// the reverse for withdrawals. With an idempotency key, a replay returns the first
-    /// receipt and posts nothing.
-    pub async fn counter(
-        &self,
-        actor: &Actor,
-        idem_key: Option<&str>,
-        req: &CounterRequest,
-    ) -> StoreResult<Receipt> {
-        let k = self.koperasi_id;
-        let method = PayMethod::parse(&req.method).ok_or_else(|| {
-            StoreError::Invalid(vec![guyub_core::FieldError::new(
-                "method",
-                Msg::new(
-                    "Pilih cara bayar: tunai, transfer atau QRIS.",
-                    "Choose how: cash, transfer or QRIS.",
-                ),
-            )])
-        })?;
-        if req.movements.is_empty() {
-            return Err(StoreError::Invalid(vec![guyub_core::FieldError::new(
-                "amount",
-                Msg::new("Isi setidaknya satu jumlah.", "Enter at least one amount."),
-            )]));
-        }
-        let request = serde_json::to_string(req).map_err(StoreError::corrupt)?;
-        // Read before the write transaction: a second pool connection taken while holding the
-        // writer can wait on a connection that waits on us.
-        let products = self.products().await?;
-        let mut tx = self.db.begin_write().await?;
-        if let Some(key) = idem_key {
-            if let Some(first) = claim_key(&mut tx, k, key, &request).await? {
-                drop(tx);
-                return serde_json::from_str(&first).map_err(StoreError::corrupt);
-            }
-        }
-        let receipt_id = self
-            .counter_tx(&mut tx, actor, method, req, &products)
-            .await?;
-        let receipt = read_receipt(&mut tx, k, receipt_id).await?;
-        if let Some(key) = idem_key {
-            store_response(
-                &mut tx,
-                k,
-                key,
-                &serde_json::to_string(&receipt).map_err(StoreError::corrupt)?,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(receipt)
-    }
-
-    /// The posting part of [`Tenant::counter`], inside a caller's transaction (the counter
-    /// itself, and bulk loads such as the demo's year of activity). `products` are this coop's.
-    pub async fn counter_tx(
-        &self,
-        tx: &mut Tx,
-        actor: &Actor,
-        method: PayMethod,
-        req: &CounterRequest,
-        products: &[Product],
-    ) -> StoreResult<ReceiptId> {
-        let k = self.koperasi_id;
-        // The member must be this coop's, and still a member.
-        let status: Option<String> = on_tx!(&mut *tx, c => sqlx::query_scalar(
-            "SELECT status FROM member WHERE koperasi_id = $1 AND id = $2")
-            .bind(k.0).bind(req.member.0).fetch_optional(&mut **c).await)?;
-        match status.as_deref() {
-            None => return Err(StoreError::NotFound),
-            Some("aktif") => {}
-            Some(_) => {
-                return Err(StoreError::Conflict(Msg::new(
-                    "Anggota ini sudah tidak aktif; simpanannya diselesaikan lewat penyelesaian keluar.",
-                    "This member is no longer active; their savings are settled through the leaving settlement.",
-                )));
-            }
-        }
-        let money_account = ledger::role_account(&mut *tx, k, method.account_role()).await?;
-        let receipt_id = ReceiptId::new();
-        let year = req.date.year();
-        let seq = ledger::next_seq(&mut *tx, k, &format!("receipt:{year}")).await?;
-        let receipt_no = format!("KW-{year}-{seq:06}");
-        let mut lines = vec![];
-        let mut net: i64 = 0;
-        let mut posted: Vec<(ProductId, TxKind, i64, i64, Uuid)> = vec![];
-        for m in &req.movements {
-            let p = products
-                .iter()
-                .find(|p| p.id == m.product)
-                .ok_or(StoreError::NotFound)?;
-            let kind = TxKind::parse(&m.kind)
-                .filter(|k| matches!(k, TxKind::Deposit | TxKind::Withdrawal))
-                .ok_or_else(|| {
-                    StoreError::Invalid(vec![guyub_core::FieldError::new(
-                        "kind",
-                        Msg::new(
-                            "Jenis transaksi tidak dikenal.",
-                            "Unknown transaction kind.",
-                        ),
-                    )])
-                })?;
-            if m.amount.0 <= 0 {
-                return Err(StoreError::Invalid(vec![guyub_core::FieldError::new(
-                    "amount",
-                    Msg::new(
-                        "Jumlah harus lebih dari nol.",
-                        "The amount must be more than zero.",
-                    ),
-                )]));
-            }
-            if kind == TxKind::Withdrawal && p.kind() == SavingsKind::Berjangka {
-                // A time deposit: only at or after its maturity date.
-                let matures: Option<Option<Date>> = on_tx!(&mut *tx, c => sqlx::query_scalar(
-                    "SELECT maturity_date FROM savings_account WHERE koperasi_id = $1 AND member_id = $2 AND product_id = $3")
-                    .bind(k.0).bind(req.member.0).bind(p.id.0).fetch_optional(&mut **c).await)?;
-                check_withdrawable(SavingsKind::Berjangka, matures.flatten(), req.date)
-                    .map_err(|e| StoreError::Conflict(e.msg()))?;
-            } else if kind == TxKind::Withdrawal && !p.kind().withdrawable_while_member() {
-                return Err(StoreError::Conflict(Msg::new(
-                    format!(
-                        "{} tidak bisa ditarik selama masih menjadi anggota.",
-                        p.name
-                    ),
-                    format!("{} cannot be withdrawn while a member.", p.name),
-                )));
-            }
-            let (acc, balance_after) = if kind == TxKind::Deposit {
-                // One statement: open the account if needed and add to it.
-                // A time deposit matures its term after the account opens.
-                let maturity = maturity_of(p, req.date);
-                let (acc, b): (Uuid, i64) = on_tx!(&mut *tx, c => sqlx::query_as(
-                    "INSERT INTO savings_account (koperasi_id, id, member_id, product_id, balance, opened_on, maturity_date) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                     ON CONFLICT (koperasi_id, member_id, product_id) DO UPDATE SET balance = savings_account.balance + excluded.balance
-                     RETURNING id, balance")
-                    .bind(k.0).bind(Uuid::now_v7()).bind(req.member.0).bind(p.id.0).bind(m.amount.0).bind(req.date).bind(maturity)
-                    .fetch_one(&mut **c).await)?;
-                lines.push(LineInput {
-                    account: p.account_id,
-                    debit: Rupiah::ZERO,
-                    credit: m.amount,
-                    memo: Some(p.name.clone()),
-                });
-                net += m.amount.0;
-                (acc, b)
-            } else {
-                let acc = open_account(&mut *tx, k, req.member, p.id, req.date).await?;
-                // The balance never goes below the minimum, whatever runs at the same time.
-                let b: Option<i64> = on_tx!(&mut *tx, c => sqlx::query_scalar(
-                    "UPDATE savings_account SET balance = balance - $3 WHERE koperasi_id = $1 AND id = $2 AND balance - $3 >= $4 RETURNING balance")
-                    .bind(k.0).bind(acc).bind(m.amount.0).bind(p.min_balance).fetch_optional(&mut **c).await)?;
-                let Some(b) = b else {
-                    let balance: i64 = on_tx!(&mut *tx, c => sqlx::query_scalar("SELECT balance FROM savings_account WHERE koperasi_id = $1 AND id = $2")
-                        .bind(k.0).bind(acc).fetch_one(&mut **c).await)?;
-                    let e =
-                        check_withdrawal(Rupiah(balance), m.amount, Rupiah(p.min_balance)).err();
-                    return Err(StoreError::Conflict(e.map(|e| e.msg()).unwrap_or_else(
-                        || Msg::new("Saldo tidak cukup.", "Insufficient balance."),
-                    )));
-                };
-                lines.push(LineInput {
-                    account: p.account_id,
-                    debit: m.amount,
-                    credit: Rupiah::ZERO,
-                    memo: Some(p.name.clone()),
-                });
-                net -= m.amount.0;
-                (acc, b)
-            };
-            let signed = if kind == TxKind::Deposit {
-                m.amount.0
-            } else {
-                -m.amount.0
-            };
-            posted.push((p.id, kind, signed, balance_after, acc));
-        }
-        // The money side: one line for the net movement of cash (or bank, or QRIS clearing).
-        if net > 0 {
-            lines.push(LineInput {
-                account: money_account,
-                debit: Rupiah(net),
-                credit: Rupiah::ZERO,
-                memo: None,
-            });
-        } else if net < 0 {
-            lines.push(LineInput {
-                account: money_account,
-                debit: Rupiah::ZERO,
-                credit: Rupiah(-net),
-                memo: None,
-            });
-        }
-        let (entry_id, _) = ledger::post(
-            &mut *tx,
-            k,
-            actor,
-            &NewEntry {
-                date: req.date,
-                description: format!("Simpanan anggota, kuitansi {receipt_no}"),
-                reference: Some(receipt_no.clone()),
-                source: Source::Savings,
-                source_id: Some(receipt_id.to_string()),
-                reverses: None,
-                lines,
-            },
-        )
-        .await?;
-        let t = now();
-        on_tx!(&mut *tx, c => sqlx::query(
-            "INSERT INTO receipt (koperasi_id, id, receipt_no, member_id, total, method, cashier, cashier_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(k.0).bind(receipt_id.0).bind(&receipt_no).bind(req.member.0).bind(net).bind(method.as_str())
-            .bind(&actor.name).bind(actor.user_id.map(|u| u.0)).bind(t)
-            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        let mut sql = String::from(
-            "INSERT INTO savings_tx (koperasi_id, id, savings_account_id, member_id, product_id, tx_date, kind, amount,
-               balance_after, method, entry_id, receipt_id, note, created_by, created_at) VALUES ",
-        );
-        for i in 0..posted.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let b = i * 15;
-            sql.push('(');
-            sql.push_str(
-                &(1..=15)
-                    .map(|n| format!("${}", b + n))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
-            sql.push(')');
-        }
-        on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for (product, kind, signed, after, acc) in &posted {
-                q = q.bind(k.0).bind(SavingsTxId::new().0).bind(*acc).bind(req.member.0).bind(product.0).bind(req.date)
-                    .bind(kind.as_str()).bind(*signed).bind(*after).bind(method.as_str()).bind(entry_id.0)
-                    .bind(receipt_id.0).bind(req.note.clone()).bind(actor.name.clone()).bind(t);
-            }
-            q.execute(&mut **c).await.map(|r| r.rows_affected())
-        })?;
-        let changes = diff([
-            ("receipt_no", None, Some(receipt_no.clone())),
-            ("member_id", None, Some(req.member.to_string())),
-            ("total", None, Some(net.to_string())),
-            ("method", None, Some(method.as_str().to_string())),
-        ]);
-        audit::record(
-            &mut *tx,
-            k,
-            actor,
-            "receipt",
-            &receipt_id.to_string(),
-            Action::Create,
-            &changes,
-        )
-        .await?;
-        Ok(receipt_id)
     }
 
     /// Posts opening balances (a coop moving to Guyub in the middle of its life): one journal
@@ -751,29 +449,6 @@ async fn open_account(
     Ok(id)
 }
 
-async fn read_receipt(tx: &mut Tx, k: KoperasiId, id: ReceiptId) -> StoreResult<Receipt> {
-    let row: Option<(String, Uuid, i64, String, String, OffsetDateTime)> = on_tx!(&mut *tx, c => sqlx::query_as(
-        "SELECT receipt_no, member_id, total, method, cashier, created_at FROM receipt WHERE koperasi_id = $1 AND id = $2")
-        .bind(k.0).bind(id.0).fetch_optional(&mut **c).await)?;
-    let (receipt_no, member, total, method, cashier, created_at) =
-        row.ok_or(StoreError::NotFound)?;
-    let sql = format!(
-        "{TX_SELECT} WHERE t.koperasi_id = $1 AND t.receipt_id = $2 ORDER BY t.created_at, t.id"
-    );
-    let lines: Vec<TxRow> = on_tx!(&mut *tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(k.0).bind(id.0).fetch_all(&mut **c).await)?;
-    Ok(Receipt {
-        id,
-        receipt_no,
-        member_id: MemberId(member),
-        total,
-        method,
-        cashier,
-        created_at,
-        lines: lines.into_iter().map(SavingsTx::from).collect(),
-    })
-}
-
 // =============================================================================================
 // Coop-defined products, the simpanan wajib arrears list, the daily cash closing and the
 // settlement of a member who leaves.
@@ -794,7 +469,7 @@ pub fn add_months(d: Date, months: i64) -> Option<Date> {
 
 /// When an account of `p` opened on `opened` matures: its term later for a time deposit,
 /// never for the other kinds.
-fn maturity_of(p: &Product, opened: Date) -> Option<Date> {
+pub(crate) fn maturity_of(p: &Product, opened: Date) -> Option<Date> {
     if p.kind() == SavingsKind::Berjangka {
         p.term_months.and_then(|m| add_months(opened, m))
     } else {
@@ -1011,28 +686,25 @@ impl LeavingStatement {
     }
 }
 
-fn settle_key(member: MemberId) -> String {
-    format!("settlement:{member}")
+/// Where a settlement stands, as stored in `member_settlement.state`.
+mod settlement_state {
+    /// The refund is owed through the refunds payable account.
+    pub const OWED: &str = "owed";
+    /// The refund was paid, at the settlement or later.
+    pub const PAID: &str = "paid";
+    /// The member had no savings: nothing to refund.
+    pub const NONE: &str = "none";
 }
 
-fn payout_key(member: MemberId) -> String {
-    format!("settlement_paid:{member}")
-}
-
-/// Claims a one-time marker of this coop (a settlement, a payout) in `tx`: `false` when it
-/// was claimed before. The marker is a `book_seq` row whose value is the entry number it
-/// posted (0 for none); its primary key makes the claim safe against two requests at once.
-async fn claim_once(tx: &mut Tx, k: KoperasiId, name: &str) -> StoreResult<bool> {
-    let n = on_tx!(&mut *tx, c => sqlx::query(
-        "INSERT INTO book_seq (koperasi_id, name, last) VALUES ($1, $2, 0) ON CONFLICT (koperasi_id, name) DO NOTHING")
-        .bind(k.0).bind(name).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-    Ok(n == 1)
-}
-
-async fn set_marker(tx: &mut Tx, k: KoperasiId, name: &str, entry_no: i64) -> StoreResult<()> {
-    on_tx!(&mut *tx, c => sqlx::query("UPDATE book_seq SET last = $3 WHERE koperasi_id = $1 AND name = $2")
-        .bind(k.0).bind(name).bind(entry_no).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-    Ok(())
+/// A `member_settlement` row as the statement reads it.
+#[derive(sqlx::FromRow)]
+struct SettlementRow {
+    refund: i64,
+    method: Option<String>,
+    entry_no: Option<i64>,
+    paid_on: Option<Date>,
+    paid_method: Option<String>,
+    paid_entry_no: Option<i64>,
 }
 
 fn rank_of(kind: SavingsKind) -> u8 {
@@ -1432,10 +1104,11 @@ impl Tenant<'_> {
     pub async fn leaving_statement(&self, member: MemberId) -> StoreResult<LeavingStatement> {
         use guyub_core::savings::{SettlementLine, settle};
         let k = self.koperasi_id;
-        let marker: Option<i64> = on_db!(self.db, p => sqlx::query_scalar(
-            "SELECT last FROM book_seq WHERE koperasi_id = $1 AND name = $2")
-            .bind(k.0).bind(settle_key(member)).fetch_optional(p).await)?;
-        let Some(entry_no) = marker else {
+        let row: Option<SettlementRow> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT refund, method, entry_no, paid_on, paid_method, paid_entry_no
+             FROM member_settlement WHERE koperasi_id = $1 AND member_id = $2")
+            .bind(k.0).bind(member.0).fetch_optional(p).await)?;
+        let Some(row) = row else {
             let lines = self
                 .balances(member)
                 .await?
@@ -1456,69 +1129,47 @@ impl Tenant<'_> {
                 payout: None,
             });
         };
-        let rows: Vec<(String, String, i64, Option<String>)> = on_db!(self.db, p => sqlx::query_as(
-            "SELECT p.name, p.kind, t.amount, t.method FROM savings_tx t
+        // The statement's lines: the refund transactions, one per product.
+        let rows: Vec<(String, String, i64)> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT p.name, p.kind, t.amount FROM savings_tx t
              JOIN savings_product p ON p.koperasi_id = t.koperasi_id AND p.id = t.product_id
              WHERE t.koperasi_id = $1 AND t.member_id = $2 AND t.kind = $3")
             .bind(k.0).bind(member.0).bind(TxKind::Refund.as_str()).fetch_all(p).await)?;
-        let paid_now = rows
-            .iter()
-            .find_map(|r| r.3.as_deref().and_then(PayMethod::parse));
         let mut lines: Vec<SettlementLine> = rows
             .iter()
-            .map(|(name, kind, amount, _)| SettlementLine {
+            .map(|(name, kind, amount)| SettlementLine {
                 product: name.clone(),
                 kind: SavingsKind::parse(kind).unwrap_or(SavingsKind::Lain),
                 balance: Rupiah(-amount),
             })
             .collect();
         lines.sort_by_key(|l| rank_of(l.kind));
-        let settlement = settle(lines, Rupiah::ZERO);
-        let payable = if paid_now.is_some() {
-            0
-        } else {
-            settlement.refund.0
-        };
-        let paid: Option<i64> = on_db!(self.db, p => sqlx::query_scalar(
-            "SELECT last FROM book_seq WHERE koperasi_id = $1 AND name = $2")
-            .bind(k.0).bind(payout_key(member)).fetch_optional(p).await)?;
-        let payout = match paid {
-            Some(no) => {
-                let row: Option<(Date, Option<String>)> = on_db!(self.db, p => sqlx::query_as(
-                    "SELECT e.entry_date, a.role FROM journal_entry e
-                     JOIN journal_line l ON l.koperasi_id = e.koperasi_id AND l.entry_id = e.id
-                     JOIN account a ON a.koperasi_id = l.koperasi_id AND a.id = l.account_id
-                     WHERE e.koperasi_id = $1 AND e.entry_no = $2 AND l.credit > 0")
-                    .bind(k.0).bind(no).fetch_optional(p).await)?;
-                row.map(|(date, role)| Payout {
-                    entry_no: no,
-                    date,
-                    method: role.as_deref().and_then(|r| {
-                        PayMethod::ALL
-                            .iter()
-                            .copied()
-                            .find(|m| m.account_role().as_str() == r)
-                    }),
-                })
-            }
-            None => None,
+        let paid_now = row.method.as_deref().and_then(PayMethod::parse);
+        let payout = match (row.paid_entry_no, row.paid_on) {
+            (Some(entry_no), Some(date)) => Some(Payout {
+                entry_no,
+                date,
+                method: row.paid_method.as_deref().and_then(PayMethod::parse),
+            }),
+            _ => None,
         };
         Ok(LeavingStatement {
             settled: true,
-            settlement,
-            entry_no: (entry_no > 0).then_some(entry_no),
+            settlement: settle(lines, Rupiah::ZERO),
+            entry_no: row.entry_no,
             paid_now,
-            payable,
+            payable: if paid_now.is_some() { 0 } else { row.refund },
             payout,
         })
     }
 
     /// Settles a member who leaves the coop, in one transaction: their status becomes
     /// berhenti (on `date`, for `reason`); one entry debits each product's account with the
-    /// member's balance and credits cash or bank when the refund is paid now (`pay`), else
-    /// the refunds payable account; a refund transaction brings every balance to 0 and every
-    /// savings account is closed. Refused for a member who is not active (or was settled
-    /// before): nothing is written. Audited.
+    /// member's balance and credits cash, bank or QRIS clearing when the refund is paid now
+    /// (`pay`), else the refunds payable account; a refund transaction brings every balance to
+    /// 0, every savings account is closed, and the settlement is recorded in
+    /// `member_settlement`. Refused for a member who is not active (or was settled before):
+    /// nothing is written. Audited.
     pub async fn settle_member(
         &self,
         actor: &Actor,
@@ -1572,9 +1223,6 @@ impl Tenant<'_> {
             )
             .await?
         {
-            return Err(not_active());
-        }
-        if !claim_once(&mut tx, k, &settle_key(member)).await? {
             return Err(not_active());
         }
         let accounts: Vec<(Uuid, Uuid, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
@@ -1645,8 +1293,7 @@ impl Tenant<'_> {
                 },
             )
             .await?;
-            set_marker(&mut tx, k, &settle_key(member), no).await?;
-            Some(id)
+            Some((id, no))
         } else {
             None
         };
@@ -1664,7 +1311,8 @@ impl Tenant<'_> {
             if *balance == 0 {
                 continue;
             }
-            let entry_id = entry.ok_or_else(|| StoreError::corrupt("refund without an entry"))?;
+            let (entry_id, _) =
+                entry.ok_or_else(|| StoreError::corrupt("refund without an entry"))?;
             on_tx!(&mut tx, c => sqlx::query(
                 "INSERT INTO savings_tx (koperasi_id, id, savings_account_id, member_id, product_id, tx_date, kind, amount,
                    balance_after, method, entry_id, receipt_id, note, created_by, created_at)
@@ -1673,6 +1321,23 @@ impl Tenant<'_> {
                 .bind(TxKind::Refund.as_str()).bind(-*balance).bind(pay.map(|m| m.as_str())).bind(entry_id.0)
                 .bind(Some(reason.clone())).bind(&actor.name).bind(t)
                 .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        }
+        // The settlement's own record; its primary key refuses a second one.
+        let state = match (s.refund.is_positive(), pay) {
+            (false, _) => settlement_state::NONE,
+            (true, Some(_)) => settlement_state::PAID,
+            (true, None) => settlement_state::OWED,
+        };
+        let inserted = on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO member_settlement (koperasi_id, member_id, state, settled_on, refund, method, entry_id, entry_no,
+               paid_on, paid_method, paid_entry_id, paid_entry_no, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL, $9, $9)")
+            .bind(k.0).bind(member.0).bind(state).bind(date).bind(s.refund.0)
+            .bind(pay.filter(|_| s.refund.is_positive()).map(|m| m.as_str()))
+            .bind(entry.map(|(id, _)| id.0)).bind(entry.map(|(_, no)| no)).bind(t)
+            .execute(&mut **c).await.map(|r| r.rows_affected()));
+        if let Err(e) = inserted {
+            return Err(crate::error::unique_as(StoreError::from(e), not_active));
         }
         audit::record(
             &mut tx,
@@ -1718,12 +1383,6 @@ impl Tenant<'_> {
             return Err(nothing());
         }
         let mut tx = self.db.begin_write().await?;
-        if !claim_once(&mut tx, k, &payout_key(member)).await? {
-            return Err(StoreError::Conflict(Msg::new(
-                "Pengembalian simpanan anggota ini sudah dibayar.",
-                "This member's savings refund was paid already.",
-            )));
-        }
         let (member_no, left_on): (String, Option<Date>) = on_tx!(&mut tx, c => sqlx::query_as(
             "SELECT member_no, status_on FROM member WHERE koperasi_id = $1 AND id = $2")
             .bind(k.0).bind(member.0).fetch_one(&mut **c).await)?;
@@ -1736,10 +1395,24 @@ impl Tenant<'_> {
                 ),
             )]));
         }
+        // Claimed by a conditional update: a second payment at the same instant waits here,
+        // then finds the refund paid.
+        let t = now();
+        let owed: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
+            "UPDATE member_settlement SET state = $3, paid_on = $4, paid_method = $5, updated_at = $6
+             WHERE koperasi_id = $1 AND member_id = $2 AND state = $7 RETURNING refund")
+            .bind(k.0).bind(member.0).bind(settlement_state::PAID).bind(date).bind(method.as_str()).bind(t)
+            .bind(settlement_state::OWED).fetch_optional(&mut **c).await)?;
+        let Some(owed) = owed else {
+            return Err(StoreError::Conflict(Msg::new(
+                "Pengembalian simpanan anggota ini sudah dibayar.",
+                "This member's savings refund was paid already.",
+            )));
+        };
         let payable = ledger::role_account(&mut tx, k, AccountRole::MemberRefundPayable).await?;
         let money = ledger::role_account(&mut tx, k, method.account_role()).await?;
-        let amount = Rupiah(before.payable);
-        let (_, no) = ledger::post(
+        let amount = Rupiah(owed);
+        let (entry_id, no) = ledger::post(
             &mut tx,
             k,
             actor,
@@ -1767,7 +1440,10 @@ impl Tenant<'_> {
             },
         )
         .await?;
-        set_marker(&mut tx, k, &payout_key(member), no).await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE member_settlement SET paid_entry_id = $3, paid_entry_no = $4 WHERE koperasi_id = $1 AND member_id = $2")
+            .bind(k.0).bind(member.0).bind(entry_id.0).bind(no)
+            .execute(&mut **c).await.map(|r| r.rows_affected()))?;
         audit::record(
             &mut tx,
             k,
@@ -1792,8 +1468,10 @@ impl Tenant<'_> {
 }
 
 /// A cashier's cash receipts of one day: money in, money out, how many receipts. A receipt's
-/// day is the date of its savings transactions (the coop's local date at the counter).
-const EXPECTED_SQL: &str = "SELECT CAST(COALESCE(SUM(CASE WHEN r.total > 0 THEN r.total ELSE 0 END), 0) AS BIGINT),
+/// day is the date of its savings transactions (the coop's local date at the counter). The
+/// receipts are found through `receipt_cashier_idx` (koperasi, cashier, method), their
+/// transactions through `savings_tx_receipt_idx`. Public so a test can check the plan.
+pub const EXPECTED_SQL: &str = "SELECT CAST(COALESCE(SUM(CASE WHEN r.total > 0 THEN r.total ELSE 0 END), 0) AS BIGINT),
         CAST(COALESCE(SUM(CASE WHEN r.total < 0 THEN -r.total ELSE 0 END), 0) AS BIGINT),
         CAST(COUNT(r.id) AS BIGINT)
      FROM receipt r

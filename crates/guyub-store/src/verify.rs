@@ -3,9 +3,59 @@
 //! stored figure with what the journal lines and savings transactions add up to.
 
 use guyub_core::ids::KoperasiId;
+use guyub_core::savings::TxKind;
 use uuid::Uuid;
 
 use crate::{Store, StoreResult, on_db};
+
+/// A settlement as checked: member number, member status, state, refund, method paid at
+/// once, the settlement entry's source and total, the later payment's entry id and source,
+/// and the sum of the refund transactions.
+type SettledRow = (
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<Uuid>,
+    Option<String>,
+    i64,
+);
+
+/// What is wrong with one settlement (empty when it is consistent).
+fn settlement_problems(r: &SettledRow) -> Vec<String> {
+    let (_, status, state, refund, method, source, total, paid_id, paid_source, refunded) = r;
+    let mut out = vec![];
+    if status == "aktif" {
+        out.push("anggota masih berstatus aktif".to_string());
+    }
+    if refund != refunded {
+        out.push(format!(
+            "pengembalian {refund} ≠ jumlah transaksi pengembalian {refunded}"
+        ));
+    }
+    if *refund > 0 && (source.as_deref() != Some("settlement") || *total != Some(*refund)) {
+        out.push(format!(
+            "jurnal penyelesaian tidak ada atau tidak sebesar pengembalian {refund}"
+        ));
+    }
+    let consistent = match state.as_str() {
+        "none" => *refund == 0 && source.is_none() && paid_id.is_none(),
+        "owed" => *refund > 0 && method.is_none() && paid_id.is_none(),
+        "paid" => {
+            *refund > 0
+                && (method.is_some() != paid_id.is_some())
+                && (paid_id.is_none() || paid_source.as_deref() == Some("settlement"))
+        }
+        _ => false,
+    };
+    if !consistent {
+        out.push(format!("keadaan \"{state}\" tidak cocok dengan catatannya"));
+    }
+    out
+}
 
 /// One thing that is wrong.
 #[derive(Debug, Clone)]
@@ -126,6 +176,23 @@ impl Store {
                 say(format!(
                     "jurnal no. {no} dicatat setelah tahun buku {year} ditutup"
                 ));
+            }
+            // 8. Every settlement of a leaving member agrees with its entries, its refund
+            //    transactions and the member's status.
+            let settled: Vec<SettledRow> = on_db!(&self.db, p => sqlx::query_as(
+                "SELECT m.member_no, m.status, s.state, s.refund, s.method, e.source, e.total, s.paid_entry_id, pe.source,
+                        CAST(COALESCE((SELECT -SUM(t.amount) FROM savings_tx t
+                                       WHERE t.koperasi_id = s.koperasi_id AND t.member_id = s.member_id AND t.kind = $2), 0) AS BIGINT)
+                 FROM member_settlement s
+                 JOIN member m ON m.koperasi_id = s.koperasi_id AND m.id = s.member_id
+                 LEFT JOIN journal_entry e ON e.koperasi_id = s.koperasi_id AND e.id = s.entry_id
+                 LEFT JOIN journal_entry pe ON pe.koperasi_id = s.koperasi_id AND pe.id = s.paid_entry_id
+                 WHERE s.koperasi_id = $1")
+                .bind(k).bind(TxKind::Refund.as_str()).fetch_all(p).await)?;
+            for r in settled {
+                for what in settlement_problems(&r) {
+                    say(format!("penyelesaian keluar anggota {}: {what}", r.0));
+                }
             }
         }
         Ok(problems)

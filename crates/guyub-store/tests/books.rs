@@ -2342,3 +2342,318 @@ store_test!(random_operations_keep_the_books_balanced, |s| {
         random_books(&s, seed, 40).await;
     }
 });
+
+// ---------------------------------------------------------------------------------------------
+// The desk: counter requests posted in batches.
+
+fn job(key: Option<&str>, req: CounterRequest) -> guyub_store::counter::CounterJob {
+    guyub_store::counter::CounterJob {
+        actor: kasir(),
+        idem_key: key.map(str::to_string),
+        req,
+    }
+}
+
+/// Receipt numbers (the counter part after `KW-yyyy-`) of the coop's savings entries, and
+/// the entry numbers of its journal, both sorted.
+async fn numbers(t: &Tenant<'_>) -> (Vec<i64>, Vec<i64>) {
+    let journal = whole_journal(t).await;
+    let mut receipts: Vec<i64> = journal
+        .iter()
+        .filter(|e| e.source == "savings")
+        .filter_map(|e| e.reference.as_deref()?.rsplit('-').next()?.parse().ok())
+        .collect();
+    receipts.sort();
+    let mut entries: Vec<i64> = journal.iter().map(|e| e.entry_no).collect();
+    entries.sort();
+    (receipts, entries)
+}
+
+// One batch holding good and bad requests: each is answered on its own, the bad ones post
+// nothing, the good ones are numbered without gaps, and what the batch answers is exactly
+// what is read back afterwards.
+store_test!(one_batch_answers_each_request_alone, |s| {
+    let k = new_coop(&s, "KSPA").await;
+    let other = new_coop(&s, "KSPB").await;
+    let t = s.tenant(k);
+    let ani = new_member(&t, "Ani", 1).await;
+    let budi = new_member(&t, "Budi", 2).await;
+    let stranger = new_member(&s.tenant(other), "Citra", 3).await;
+    let sukarela = product(&t, "SUKARELA").await;
+    let wajib = product(&t, "WAJIB").await;
+    let d = date!(2025 - 05 - 02);
+    let budi_5k = counter_req(budi, "tunai", d, vec![deposit(&sukarela, 5_000)]);
+    let first = t.counter(&kasir(), Some("k-1"), &budi_5k).await.unwrap();
+    let second = t
+        .counter(
+            &kasir(),
+            Some("k-0"),
+            &counter_req(budi, "tunai", d, vec![deposit(&sukarela, 7_000)]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.receipt_no, "KW-2025-000001");
+    assert_eq!(second.receipt_no, "KW-2025-000002");
+
+    let jobs = vec![
+        // 0: two products at once.
+        job(
+            None,
+            counter_req(
+                ani,
+                "tunai",
+                d,
+                vec![deposit(&sukarela, 50_000), deposit(&wajib, 20_000)],
+            ),
+        ),
+        // 1: a withdrawal that the deposit before it in the same batch pays for.
+        job(
+            Some("k-2"),
+            counter_req(ani, "transfer", d, vec![withdraw(&sukarela, 30_000)]),
+        ),
+        // 2: more than is left after 1.
+        job(
+            None,
+            counter_req(ani, "tunai", d, vec![withdraw(&sukarela, 30_000)]),
+        ),
+        // 3: an unknown way to pay.
+        job(
+            None,
+            counter_req(ani, "cek", d, vec![deposit(&sukarela, 1_000)]),
+        ),
+        // 4: another coop's member.
+        job(
+            None,
+            counter_req(stranger, "tunai", d, vec![deposit(&sukarela, 1_000)]),
+        ),
+        // 5: a replay of a committed key: the first receipt.
+        job(Some("k-1"), budi_5k.clone()),
+        // 6: a committed key sent with a different request.
+        job(
+            Some("k-0"),
+            counter_req(budi, "tunai", d, vec![deposit(&sukarela, 9_000)]),
+        ),
+        // 7: the key of request 1 again, in the same batch.
+        job(
+            Some("k-2"),
+            counter_req(ani, "transfer", d, vec![withdraw(&sukarela, 30_000)]),
+        ),
+        // 8: wajib cannot be withdrawn while a member.
+        job(
+            None,
+            counter_req(budi, "tunai", d, vec![withdraw(&wajib, 1_000)]),
+        ),
+        // 9: an amount of zero.
+        job(
+            None,
+            counter_req(budi, "tunai", d, vec![deposit(&sukarela, 0)]),
+        ),
+        // 10: a good one after all the bad ones.
+        job(
+            Some("k-3"),
+            counter_req(budi, "qris", d, vec![deposit(&sukarela, 10_000)]),
+        ),
+    ];
+    let mut tx = t.begin().await.unwrap();
+    let out = guyub_store::counter::post_counter_batch(&mut tx, k, &jobs)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(out.len(), jobs.len());
+    let mut out = out.into_iter();
+    let mut next = || out.next().unwrap();
+    let r0 = next().unwrap();
+    assert_eq!((r0.total, r0.lines.len()), (70_000, 2));
+    let r1 = next().unwrap();
+    assert_eq!(r1.total, -30_000);
+    assert_eq!(r1.lines[0].balance_after, 20_000);
+    let msg = conflict(next());
+    assert!(msg.en.contains("balance") || msg.en.contains("Balance"), "{msg:?}");
+    assert!(has_field(&invalid(next()), "method"));
+    assert_not_found(next());
+    assert_eq!(next().unwrap().id, first.id, "a replay answers the first receipt");
+    let msg = conflict(next());
+    assert!(msg.id.contains("idempotensi"), "{msg:?}");
+    conflict(next());
+    let msg = conflict(next());
+    assert!(msg.en.contains("cannot be withdrawn"), "{msg:?}");
+    assert!(has_field(&invalid(next()), "amount"));
+    let r10 = next().unwrap();
+
+    // Numbers follow on without gaps: the refused requests took none.
+    assert_eq!(
+        [&r0, &r1, &r10].map(|r| r.receipt_no.as_str()),
+        ["KW-2025-000003", "KW-2025-000004", "KW-2025-000005"]
+    );
+    let (receipts, entries) = numbers(&t).await;
+    assert_eq!(receipts, vec![1, 2, 3, 4, 5]);
+    assert_eq!(entries, vec![1, 2, 3, 4, 5]);
+    // What the batch answered is what is stored.
+    for r in [&r0, &r1, &r10] {
+        let back = t.receipt(r.id).await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&back).unwrap(),
+            serde_json::to_value(r).unwrap()
+        );
+    }
+    assert_eq!(balance_of(&t, ani, sukarela.id).await, 20_000);
+    assert_eq!(balance_of(&t, ani, wajib.id).await, 20_000);
+    assert_eq!(balance_of(&t, budi, sukarela.id).await, 22_000);
+    let theirs = product(&s.tenant(other), "SUKARELA").await;
+    assert_eq!(
+        balance_of(&s.tenant(other), stranger, theirs.id).await,
+        0,
+        "nothing for another coop's member"
+    );
+    let r1_entry = entry_of_receipt(&t, &r1).await;
+    assert_eq!(lines_of(&r1_entry), vec![l("1102", 0, 30_000), l("2101", 30_000, 0)]);
+    assert!(s.verify_books(None).await.unwrap().is_empty());
+
+    // A batch of refusals only changes nothing at all.
+    let snap = snapshot(&t).await;
+    let saved = savings_snapshot(&t, &[ani, budi]).await;
+    let mut tx = t.begin().await.unwrap();
+    let out = guyub_store::counter::post_counter_batch(&mut tx, k, &jobs[2..5])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(out.iter().all(|r| r.is_err()));
+    assert_eq!(snapshot(&t).await, snap);
+    assert_eq!(savings_snapshot(&t, &[ani, budi]).await, saved);
+});
+
+// Many cashiers of two coops at once, deposits and withdrawals on the same accounts: the
+// desk batches them; no balance goes negative, no update is lost, each coop's receipt and
+// entry numbers run without gaps, and the books verify.
+store_test!(desk_posts_concurrent_requests_of_two_coops, |s| {
+    let d = date!(2025 - 06 - 10);
+    let mut coops = vec![];
+    for code in ["KSPA", "KSPB"] {
+        let k = new_coop(&s, code).await;
+        let t = s.tenant(k);
+        let sukarela = product(&t, "SUKARELA").await;
+        let mut members = vec![];
+        for i in 0..4u16 {
+            let m = new_member(&t, &format!("Anggota {i}"), 10 + i).await;
+            t.counter(
+                &kasir(),
+                None,
+                &counter_req(m, "tunai", d, vec![deposit(&sukarela, 10_000)]),
+            )
+            .await
+            .unwrap();
+            members.push(m);
+        }
+        coops.push((k, sukarela, members));
+    }
+    let mut tasks = vec![];
+    for i in 0..80usize {
+        let (k, sukarela, members) = coops[i % 2].clone();
+        let m = members[(i / 2) % 4];
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mv = if i % 3 == 0 {
+                deposit(&sukarela, 10_000)
+            } else {
+                withdraw(&sukarela, 15_000)
+            };
+            let withdrawal = mv.kind == "penarikan";
+            let r = s
+                .tenant(k)
+                .counter(&kasir(), Some(&format!("race-{i}")), &counter_req(m, "tunai", d, vec![mv]))
+                .await;
+            (k, m, withdrawal, r)
+        }));
+    }
+    let mut expected: HashMap<(KoperasiId, MemberId), i64> = HashMap::new();
+    let mut posted: HashMap<KoperasiId, i64> = HashMap::new();
+    for task in tasks {
+        let (k, m, withdrawal, r) = task.await.unwrap();
+        match r {
+            Ok(r) => {
+                *expected.entry((k, m)).or_insert(10_000) += r.total;
+                assert_eq!(r.total, if withdrawal { -15_000 } else { 10_000 });
+                *posted.entry(k).or_default() += 1;
+            }
+            Err(StoreError::Conflict(_)) if withdrawal => {}
+            Err(e) => panic!("unexpected refusal: {e:?}"),
+        }
+    }
+    for (k, sukarela, members) in &coops {
+        let t = s.tenant(*k);
+        for m in members {
+            let b = balance_of(&t, *m, sukarela.id).await;
+            assert!(b >= 0);
+            assert_eq!(b, *expected.get(&(*k, *m)).unwrap_or(&10_000), "no lost update");
+        }
+        let n = 4 + posted.get(k).copied().unwrap_or(0);
+        let (receipts, entries) = numbers(&t).await;
+        assert_eq!(receipts, (1..=n).collect::<Vec<_>>());
+        assert_eq!(entries, (1..=n).collect::<Vec<_>>());
+    }
+    assert!(s.verify_books(None).await.unwrap().is_empty());
+});
+
+// A time deposit emptied at maturity and paid into again starts a new term: it cannot be
+// withdrawn again until the new maturity date.
+store_test!(a_time_deposit_paid_into_again_starts_a_new_term, |s| {
+    let k = new_coop(&s, "KSPA").await;
+    let t = s.tenant(k);
+    let ani = new_member(&t, "Ani", 1).await;
+    let depo = t
+        .add_product(
+            &sys(),
+            "DEPO6",
+            "Simpanan berjangka 6 bulan",
+            guyub_core::savings::SavingsKind::Berjangka,
+            Rupiah::ZERO,
+            Some(6),
+        )
+        .await
+        .unwrap();
+    let opened = date!(2025 - 01 - 15);
+    let matured = date!(2025 - 07 - 15);
+    t.counter(&kasir(), None, &counter_req(ani, "tunai", opened, vec![deposit(&depo, 1_000_000)]))
+        .await
+        .unwrap();
+    let early = counter_req(ani, "tunai", date!(2025 - 07 - 14), vec![withdraw(&depo, 1_000_000)]);
+    conflict(t.counter(&kasir(), None, &early).await);
+    t.counter(&kasir(), None, &counter_req(ani, "tunai", matured, vec![withdraw(&depo, 1_000_000)]))
+        .await
+        .unwrap();
+    // Paid into again on 1 August: matures on 1 February next year.
+    t.counter(
+        &kasir(),
+        None,
+        &counter_req(ani, "tunai", date!(2025 - 08 - 01), vec![deposit(&depo, 500_000)]),
+    )
+    .await
+    .unwrap();
+    let line = t
+        .balances(ani)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|b| b.product.id == depo.id)
+        .unwrap();
+    assert_eq!(line.balance, 500_000);
+    assert_eq!(line.maturity_date, Some(date!(2026 - 02 - 01)));
+    let msg = conflict(
+        t.counter(
+            &kasir(),
+            None,
+            &counter_req(ani, "tunai", date!(2025 - 09 - 01), vec![withdraw(&depo, 500_000)]),
+        )
+        .await,
+    );
+    assert!(msg.en.contains("matur"), "{msg:?}");
+    assert_eq!(balance_of(&t, ani, depo.id).await, 500_000);
+    t.counter(
+        &kasir(),
+        None,
+        &counter_req(ani, "tunai", date!(2026 - 02 - 01), vec![withdraw(&depo, 500_000)]),
+    )
+    .await
+    .unwrap();
+    assert!(s.verify_books(None).await.unwrap().is_empty());
+});

@@ -390,6 +390,16 @@ store_test!(
         )
         .await
         .unwrap();
+        // The balance line carries the maturity date; the other kinds have none.
+        let lines = t.balances(m).await.unwrap();
+        let depo_line = lines.iter().find(|b| b.product.id == depo.id).unwrap();
+        assert_eq!(depo_line.maturity_date, Some(date!(2025 - 03 - 15)));
+        assert!(
+            lines
+                .iter()
+                .filter(|b| b.product.id != depo.id)
+                .all(|b| b.maturity_date.is_none())
+        );
         // A later deposit does not move the maturity date.
         pay(
             &t,
@@ -418,6 +428,9 @@ store_test!(
             e.id
         );
         assert_eq!(balance_of(&t, m, "DEPO12").await, 1_500_000);
+        let lines = t.balances(m).await.unwrap();
+        let depo_line = lines.iter().find(|b| b.product.id == depo.id).unwrap();
+        assert_eq!(depo_line.maturity_date, Some(date!(2025 - 03 - 15)));
         pay(
             &t,
             &kasir,
@@ -1009,3 +1022,361 @@ store_test!(settle_member_refusals_change_nothing, |s| {
     .unwrap();
     books_ok(&s, k).await;
 });
+
+/// Each settlement's own record: (member, state, settled on, refund, method, entry no., paid
+/// on, paid method, paid entry no.), by member id.
+type SettlementRecord = (
+    uuid::Uuid,
+    String,
+    Date,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<Date>,
+    Option<String>,
+    Option<i64>,
+);
+
+async fn settlement_records(s: &Store, k: KoperasiId) -> Vec<SettlementRecord> {
+    guyub_store::on_db!(s.db(), p => sqlx::query_as(
+        "SELECT member_id, state, settled_on, refund, method, entry_no, paid_on, paid_method, paid_entry_no
+         FROM member_settlement WHERE koperasi_id = $1 ORDER BY member_id")
+        .bind(k.0).fetch_all(p).await)
+    .unwrap()
+}
+
+/// The `book_seq` rows whose names start with "settlement" (the markers of old).
+async fn settlement_markers(s: &Store) -> i64 {
+    guyub_store::on_db!(s.db(), p => sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM book_seq WHERE name LIKE 'settlement%'")
+        .fetch_one(p).await)
+    .unwrap()
+}
+
+/// The coop's `book_seq` counters other than settlement markers, as (name, last).
+async fn counters(s: &Store, k: KoperasiId) -> Vec<(String, i64)> {
+    guyub_store::on_db!(s.db(), p => sqlx::query_as(
+        "SELECT name, last FROM book_seq WHERE koperasi_id = $1 AND name NOT LIKE 'settlement%' ORDER BY name")
+        .bind(k.0).fetch_all(p).await)
+    .unwrap()
+}
+
+store_test!(settlement_by_qris_keeps_its_own_record, |s| {
+    let k = new_coop(&s, "KSPQRIS").await;
+    let t = s.tenant(k);
+    let pokok = product(&t, "POKOK").await;
+    let sukarela = product(&t, "SUKARELA").await;
+    let kasir = cashier("Sri Kasir");
+    let siti = new_member(&t, "Siti", 1).await;
+    let budi = new_member(&t, "Budi", 2).await;
+    let nol = new_member(&t, "Nol", 3).await;
+    for m in [siti, budi] {
+        pay(
+            &t,
+            &kasir,
+            m,
+            "tunai",
+            date!(2024 - 02 - 01),
+            vec![
+                mv(&pokok, "setoran", 100_000),
+                mv(&sukarela, "setoran", 25_000),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    let left = date!(2024 - 06 - 30);
+    // Refunded at once by QRIS: Cr Kliring QRIS (1110).
+    let st = t
+        .settle_member(&sys(), siti, left, "Pindah", Some(PayMethod::Qris))
+        .await
+        .unwrap();
+    assert_eq!((st.paid_now, st.payable), (Some(PayMethod::Qris), 0));
+    assert_eq!(
+        lines_of(&entry_no(&t, st.entry_no.unwrap()).await),
+        vec![
+            l("1110", 0, 125_000),
+            l("2101", 25_000, 0),
+            l("3101", 100_000, 0)
+        ]
+    );
+    // Left owing, then paid by QRIS: Dr 2111 − Cr 1110.
+    let owed = t
+        .settle_member(&sys(), budi, left, "Pindah", None)
+        .await
+        .unwrap();
+    let paid = t
+        .pay_settlement(&sys(), budi, date!(2024 - 07 - 01), PayMethod::Qris)
+        .await
+        .unwrap();
+    let payout = paid.payout.clone().unwrap();
+    assert_eq!(payout.method, Some(PayMethod::Qris));
+    assert_eq!(
+        lines_of(&entry_no(&t, payout.entry_no).await),
+        vec![l("1110", 0, 125_000), l("2111", 125_000, 0)]
+    );
+    t.settle_member(&sys(), nol, left, "Tidak aktif", None)
+        .await
+        .unwrap();
+
+    // Each settlement is its own row; no marker rows in book_seq.
+    let mut want = vec![
+        (
+            siti.0,
+            "paid".to_string(),
+            left,
+            125_000,
+            Some("qris".to_string()),
+            st.entry_no,
+            None,
+            None,
+            None,
+        ),
+        (
+            budi.0,
+            "paid".to_string(),
+            left,
+            125_000,
+            None,
+            owed.entry_no,
+            Some(date!(2024 - 07 - 01)),
+            Some("qris".to_string()),
+            Some(payout.entry_no),
+        ),
+        (
+            nol.0,
+            "none".to_string(),
+            left,
+            0,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    ];
+    want.sort_by_key(|r| r.0);
+    assert_eq!(settlement_records(&s, k).await, want);
+    assert_eq!(settlement_markers(&s).await, 0);
+    books_ok(&s, k).await;
+
+    // books verify notices a settlement that disagrees with its entries.
+    guyub_store::on_db!(s.db(), p => sqlx::query(
+        "UPDATE member_settlement SET state = 'owed' WHERE koperasi_id = $1 AND member_id = $2")
+        .bind(k.0).bind(siti.0).execute(p).await.map(|r| r.rows_affected()))
+    .unwrap();
+    let problems = s.verify_books(Some(k)).await.unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].what.starts_with("penyelesaian keluar anggota")
+            && problems[0].what.contains("\"owed\""),
+        "{problems:?}"
+    );
+    guyub_store::on_db!(s.db(), p => sqlx::query(
+        "UPDATE member_settlement SET state = 'paid' WHERE koperasi_id = $1 AND member_id = $2")
+        .bind(k.0).bind(siti.0).execute(p).await.map(|r| r.rows_affected()))
+    .unwrap();
+    books_ok(&s, k).await;
+});
+
+store_test!(a_refund_paid_twice_at_the_same_instant_is_paid_once, |s| {
+    let k = new_coop(&s, "KSPDUA").await;
+    let t = s.tenant(k);
+    let pokok = product(&t, "POKOK").await;
+    let m = new_member(&t, "Siti", 1).await;
+    pay(
+        &t,
+        &cashier("Sri Kasir"),
+        m,
+        "tunai",
+        date!(2024 - 02 - 01),
+        vec![mv(&pokok, "setoran", 100_000)],
+    )
+    .await
+    .unwrap();
+    t.settle_member(&sys(), m, date!(2024 - 06 - 30), "Pindah", None)
+        .await
+        .unwrap();
+    let before = entry_count(&t).await;
+    let day = date!(2024 - 07 - 01);
+    let actor = sys();
+    let (a, b) = tokio::join!(
+        t.pay_settlement(&actor, m, day, PayMethod::Cash),
+        t.pay_settlement(&actor, m, day, PayMethod::Qris),
+    );
+    let ok = [a.is_ok(), b.is_ok()].iter().filter(|x| **x).count();
+    assert_eq!(ok, 1, "{a:?} / {b:?}");
+    for r in [a, b] {
+        if let Err(e) = r {
+            let m = conflict(Err::<(), _>(e));
+            assert!(m.id.contains("sudah dibayar"), "{}", m.id);
+        }
+    }
+    assert_eq!(entry_count(&t).await, before + 1);
+    assert_eq!(account_balance(&t, "2111").await, 0);
+    books_ok(&s, k).await;
+});
+
+store_test!(old_settlement_markers_move_into_their_table, |s| {
+    let k = new_coop(&s, "KSPLAMA").await;
+    let t = s.tenant(k);
+    let pokok = product(&t, "POKOK").await;
+    let sukarela = product(&t, "SUKARELA").await;
+    let kasir = cashier("Sri Kasir");
+    let mut members = vec![];
+    for (i, name) in ["Owed", "Later", "Now", "Nothing"].iter().enumerate() {
+        members.push(new_member(&t, name, i as u16 + 1).await);
+    }
+    for m in &members[..3] {
+        pay(
+            &t,
+            &kasir,
+            *m,
+            "tunai",
+            date!(2024 - 02 - 01),
+            vec![
+                mv(&pokok, "setoran", 100_000),
+                mv(&sukarela, "setoran", 40_000),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    let left = date!(2024 - 06 - 30);
+    t.settle_member(&sys(), members[0], left, "Pindah", None)
+        .await
+        .unwrap();
+    t.settle_member(&sys(), members[1], left, "Pindah", None)
+        .await
+        .unwrap();
+    t.pay_settlement(&sys(), members[1], date!(2024 - 07 - 02), PayMethod::Bank)
+        .await
+        .unwrap();
+    t.settle_member(&sys(), members[2], left, "Pindah", Some(PayMethod::Cash))
+        .await
+        .unwrap();
+    t.settle_member(&sys(), members[3], left, "Pindah", None)
+        .await
+        .unwrap();
+    let records = settlement_records(&s, k).await;
+    assert_eq!(records.len(), 4);
+    let mut statements = vec![];
+    for m in &members {
+        statements.push(format!("{:?}", t.leaving_statement(*m).await.unwrap()));
+    }
+
+    let other_counters = counters(&s, k).await;
+    assert!(!other_counters.is_empty());
+
+    // Back to the schema and the data of before 0003: the markers in book_seq, no table, no
+    // index, migration 3 not applied.
+    let marks: Vec<(uuid::Uuid, Option<i64>, Option<i64>)> =
+        guyub_store::on_db!(s.db(), p => sqlx::query_as(
+        "SELECT member_id, entry_no, paid_entry_no FROM member_settlement WHERE koperasi_id = $1")
+        .bind(k.0).fetch_all(p).await)
+        .unwrap();
+    for (member, entry, paid) in marks {
+        let mut rows = vec![(format!("settlement:{member}"), entry.unwrap_or(0))];
+        if let Some(no) = paid {
+            rows.push((format!("settlement_paid:{member}"), no));
+        }
+        for (name, last) in rows {
+            guyub_store::on_db!(s.db(), p => sqlx::query(
+                "INSERT INTO book_seq (koperasi_id, name, last) VALUES ($1, $2, $3)")
+                .bind(k.0).bind(&name).bind(last).execute(p).await.map(|r| r.rows_affected()))
+            .unwrap();
+        }
+    }
+    for sql in [
+        "DROP INDEX receipt_cashier_idx",
+        "DROP TABLE member_settlement",
+        "DELETE FROM _sqlx_migrations WHERE version = 3",
+    ] {
+        guyub_store::on_db!(s.db(), p => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()))
+            .unwrap();
+    }
+    assert_eq!(settlement_markers(&s).await, 5);
+
+    // Migrating again moves them into member_settlement and removes them.
+    s.migrate().await.unwrap();
+    assert_eq!(settlement_markers(&s).await, 0);
+    assert_eq!(settlement_records(&s, k).await, records);
+    for (m, before) in members.iter().zip(&statements) {
+        assert_eq!(
+            &format!("{:?}", t.leaving_statement(*m).await.unwrap()),
+            before
+        );
+    }
+    // The other counters (entry and receipt numbers) were left alone.
+    assert_eq!(counters(&s, k).await, other_counters);
+    books_ok(&s, k).await;
+});
+
+store_test!(
+    the_cash_closing_finds_receipts_by_cashier_through_an_index,
+    |s| {
+        let k = new_coop(&s, "KSPIDX").await;
+        let t = s.tenant(k);
+        let sukarela = product(&t, "SUKARELA").await;
+        let sri = cashier("Sri Kasir");
+        let m = new_member(&t, "Siti", 1).await;
+        for day in [date!(2024 - 05 - 06), date!(2024 - 05 - 07)] {
+            pay(
+                &t,
+                &sri,
+                m,
+                "tunai",
+                day,
+                vec![mv(&sukarela, "setoran", 10_000)],
+            )
+            .await
+            .unwrap();
+        }
+        let sql = guyub_store::savings::EXPECTED_SQL;
+        let plan: String = match s.db() {
+            guyub_store::Db::Sqlite(p) => {
+                let rows: Vec<(i64, i64, i64, String)> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                        .bind(k.0)
+                        .bind(sri.user_id.unwrap().0)
+                        .bind(date!(2024 - 05 - 06))
+                        .bind("tunai")
+                        .fetch_all(p)
+                        .await
+                        .unwrap();
+                rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+            }
+            guyub_store::Db::Pg(p) => {
+                // A realistic table: many receipts of other cashiers, with fresh statistics
+                // (on a near-empty table any plan is as good as another).
+                sqlx::query(
+                "INSERT INTO receipt (koperasi_id, id, receipt_no, member_id, total, method, cashier, cashier_id, created_at)
+                 SELECT $1, gen_random_uuid(), 'X-' || g, $2, 1000, 'tunai', 'lain', gen_random_uuid(), now()
+                 FROM generate_series(1, 20000) g",
+            )
+            .bind(k.0)
+            .bind(m.0)
+            .execute(p)
+            .await
+            .unwrap();
+                sqlx::query("ANALYZE receipt").execute(p).await.unwrap();
+                let rows: Vec<String> =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+                        .bind(k.0)
+                        .bind(sri.user_id.unwrap().0)
+                        .bind(date!(2024 - 05 - 06))
+                        .bind("tunai")
+                        .fetch_all(p)
+                        .await
+                        .unwrap();
+                rows.join("\n")
+            }
+        };
+        assert!(plan.contains("receipt_cashier_idx"), "{plan}");
+        let e = t
+            .expected_cash(sri.user_id.unwrap(), date!(2024 - 05 - 06))
+            .await
+            .unwrap();
+        assert_eq!((e.cash_in, e.receipts), (10_000, 1));
+    }
+);

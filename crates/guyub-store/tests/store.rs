@@ -1424,6 +1424,94 @@ store_test!(secondary_coop_registers_member_coops, |s| {
 // ---------------------------------------------------------------------------------------------
 // Identity
 
+store_test!(the_users_page_reads_each_users_grants, |s| {
+    // Users are listed by e-mail, a page at a time, each with exactly their own grants in the
+    // order of `grants_of` (one query for the whole page).
+    let a = new_coop(&s, "KSPA").await;
+    let b = new_coop(&s, "KSPB").await;
+    let mut ids = vec![];
+    for (email, name) in [
+        ("ani@kop.id", "Ani"),
+        ("budi@kop.id", "Budi Santoso"),
+        ("cici@kop.id", "Cici"),
+        ("dodi@kop.id", "Dodi Santoso"),
+    ] {
+        ids.push(
+            s.create_user(&sys(), email, name, "$h", false)
+                .await
+                .unwrap(),
+        );
+    }
+    let grant = |role: Role, k: Option<KoperasiId>, region: Option<&str>| NewGrant {
+        role,
+        koperasi_id: k,
+        region_code: region.map(str::to_string),
+        member_id: None,
+    };
+    // Ani: three roles; Budi: none; Cici: one; Dodi: dinas.
+    for g in [
+        grant(Role::Pengurus, Some(b), None),
+        grant(Role::Kasir, Some(a), None),
+        grant(Role::Admin, None, None),
+    ] {
+        s.grant_role(&sys(), ids[0], &g).await.unwrap();
+    }
+    s.grant_role(&sys(), ids[2], &grant(Role::Pengawas, Some(a), None))
+        .await
+        .unwrap();
+    s.grant_role(&sys(), ids[3], &grant(Role::Dinas, None, Some("35.73")))
+        .await
+        .unwrap();
+    s.set_user_disabled(&sys(), ids[2], true).await.unwrap();
+
+    let (page1, more) = s.search_users("", 2, 0).await.unwrap();
+    assert!(more);
+    let (page2, more2) = s.search_users("", 2, 2).await.unwrap();
+    assert!(!more2);
+    let all: Vec<_> = page1.iter().chain(&page2).collect();
+    assert_eq!(
+        all.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(),
+        ["ani@kop.id", "budi@kop.id", "cici@kop.id", "dodi@kop.id"]
+    );
+    for u in &all {
+        let own: Vec<_> = s
+            .grants_of(u.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|g| (g.id, g.role, g.koperasi_name.clone(), g.region_code.clone()))
+            .collect();
+        let listed: Vec<_> = u
+            .grants
+            .iter()
+            .map(|g| (g.id, g.role, g.koperasi_name.clone(), g.region_code.clone()))
+            .collect();
+        assert_eq!(listed, own, "{}", u.email);
+        assert!(u.grants.iter().all(|g| g.user_id == u.id));
+    }
+    let roles = |u: &guyub_store::identity::UserSummary| -> Vec<Role> {
+        u.grants.iter().map(|g| g.role).collect()
+    };
+    assert_eq!(roles(all[0]), [Role::Admin, Role::Kasir, Role::Pengurus]);
+    assert!(all[1].grants.is_empty());
+    assert_eq!(roles(all[2]), [Role::Pengawas]);
+    assert!(all[2].disabled && !all[1].disabled);
+    assert_eq!(all[3].grants[0].region_code.as_deref(), Some("35.73"));
+    // A search by name, and a page past the end.
+    let (found, more) = s.search_users("santoso", 10, 0).await.unwrap();
+    assert!(!more);
+    assert_eq!(
+        found.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["Budi Santoso", "Dodi Santoso"]
+    );
+    let (none, more) = s.search_users("", 10, 10).await.unwrap();
+    assert!(none.is_empty() && !more);
+    // Exactly a page: no next page.
+    let (four, more) = s.search_users("", 4, 0).await.unwrap();
+    assert_eq!((four.len(), more), (4, false));
+    assert_eq!(s.list_users().await.unwrap().len(), 4);
+});
+
 store_test!(users_grants_and_revocation, |s| {
     let u = s
         .create_user(&sys(), "ani@kop.id", "Ani", "$argon2id$v=19$fake", true)

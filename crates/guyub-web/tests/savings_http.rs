@@ -7,6 +7,7 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 use guyub_core::member::MemberStatus;
+use guyub_store::member::Member;
 
 async fn journal_len(w: &World) -> usize {
     w.store
@@ -427,4 +428,367 @@ async fn the_board_adds_a_product_and_bad_input_is_refused() {
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.text().contains("DEPO12 sudah dipakai"));
     assert_eq!(count().await, 4);
+}
+
+/// The lines of the entry numbered `no` as (account code, debit, credit), sorted by code.
+async fn entry_lines(w: &World, no: i64) -> Vec<(String, i64, i64)> {
+    let t = w.store.tenant(w.a);
+    let id = t
+        .journal(None, None, 100_000, 0)
+        .await
+        .expect("journal")
+        .into_iter()
+        .find(|e| e.entry_no == no)
+        .unwrap_or_else(|| panic!("no entry {no}"))
+        .id;
+    let mut lines: Vec<(String, i64, i64)> = t
+        .entry(id)
+        .await
+        .expect("entry")
+        .lines
+        .iter()
+        .map(|l| (l.account_code.clone(), l.debit, l.credit))
+        .collect();
+    lines.sort();
+    lines
+}
+
+fn line(code: &str, debit: i64, credit: i64) -> (String, i64, i64) {
+    (code.to_string(), debit, credit)
+}
+
+#[tokio::test]
+async fn a_matured_time_deposit_is_withdrawn_at_the_counter_and_an_early_one_is_refused() {
+    use guyub_core::Lang;
+    use guyub_core::fmt_id::tanggal;
+    use guyub_core::money::Rupiah;
+    use guyub_core::savings::SavingsKind;
+    use guyub_store::savings::{CounterRequest, Movement};
+
+    let w = World::new().await;
+    let a = w.a.to_string();
+    let t = w.store.tenant(w.a);
+    let seed = guyub_store::Actor::system("test seed");
+    let depo = t
+        .add_product(
+            &seed,
+            "DEPO12",
+            "Simpanan berjangka 12 bulan",
+            SavingsKind::Berjangka,
+            Rupiah::ZERO,
+            Some(12),
+        )
+        .await
+        .unwrap();
+    let (ripe, green) = (&w.members_a[1], &w.members_a[2]);
+    let kasir = w.sign_in(&w.kasir_a.email).await;
+    let counter = |m: &Member| format!("/k/{a}/kasir/{}", m.id);
+    let wd = format!("wd_{}", depo.id);
+    let maturity_id = format!("id=\"maturity-{}\"", depo.id);
+
+    // Before the first deposit: the term, no withdrawal.
+    let page = w.get(&counter(green), As::Browser(&kasir)).await.text();
+    assert!(
+        page.contains("Jangka waktu 12 bulan sejak setoran pertama"),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("name=\"{wd}\"")));
+
+    // One deposit opened on 1 January of last year (matured on 1 January this year), one
+    // opened today at the counter (matures in a year).
+    let opened =
+        time::Date::from_calendar_date(today().year() - 1, time::Month::January, 1).unwrap();
+    t.counter(
+        &seed,
+        None,
+        &CounterRequest {
+            member: ripe.id,
+            method: "tunai".into(),
+            date: opened,
+            movements: vec![Movement {
+                product: depo.id,
+                kind: "setoran".into(),
+                amount: Rupiah(2_000_000),
+            }],
+            note: None,
+        },
+    )
+    .await
+    .unwrap();
+    let r = w
+        .post_form(
+            &counter(green),
+            As::Browser(&kasir),
+            with_csrf(
+                &kasir,
+                &[
+                    (&format!("dep_{}", depo.id), "1.000.000"),
+                    ("method", "tunai"),
+                    ("_idem", "tes-depo-1"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let maturity = |m: &Member| {
+        let m = m.id;
+        let t = w.store.tenant(w.a);
+        let depo = depo.id;
+        async move {
+            t.balances(m)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|b| b.product.id == depo)
+                .unwrap()
+        }
+    };
+    let ripe_on = maturity(ripe).await.maturity_date.unwrap();
+    let green_on = maturity(green).await.maturity_date.unwrap();
+    assert_eq!(ripe_on, opened.replace_year(opened.year() + 1).unwrap());
+    assert!(ripe_on <= today() && green_on > today());
+
+    // Matured: the date shown, and a withdrawal field.
+    let page = w.get(&counter(ripe), As::Browser(&kasir)).await.text();
+    assert!(page.contains(&maturity_id));
+    assert!(
+        page.contains(&format!(
+            "Jatuh tempo {}: sudah dapat ditarik.",
+            tanggal(ripe_on, Lang::Id)
+        )),
+        "{page}"
+    );
+    assert!(page.contains(&format!("name=\"{wd}\"")));
+    // Not yet: the date shown as not yet withdrawable, and no withdrawal field.
+    let page = w.get(&counter(green), As::Browser(&kasir)).await.text();
+    assert!(
+        page.contains(&format!(
+            "Jatuh tempo {}: belum dapat ditarik.",
+            tanggal(green_on, Lang::Id)
+        )),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("name=\"{wd}\"")));
+    let page = w
+        .get(&format!("{}?lang=en", counter(green)), As::Browser(&kasir))
+        .await
+        .text();
+    assert!(page.contains(&format!(
+        "Matures {}: cannot be withdrawn yet.",
+        tanggal(green_on, Lang::En)
+    )));
+
+    // A withdrawal before maturity sent anyway: refused in Indonesian and in English, the
+    // form kept, nothing written.
+    let before = journal_len(&w).await;
+    let passbook = t.passbook(green.id, depo.id).await.unwrap().len();
+    for (lang, needle) in [
+        (
+            "",
+            format!(
+                "Simpanan berjangka baru dapat ditarik pada tanggal jatuh tempo, {}",
+                tanggal(green_on, Lang::Id)
+            ),
+        ),
+        (
+            "?lang=en",
+            format!(
+                "The time deposit can only be withdrawn from its maturity date, {}",
+                tanggal(green_on, Lang::En)
+            ),
+        ),
+    ] {
+        let r = w
+            .post_form(
+                &format!("{}{lang}", counter(green)),
+                As::Browser(&kasir),
+                with_csrf(
+                    &kasir,
+                    &[
+                        (&wd, "500.000"),
+                        ("method", "tunai"),
+                        ("_idem", &format!("tes-depo-awal{lang}")),
+                    ],
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{lang}");
+        let text = r.text();
+        assert!(text.contains("id=\"counter-error\""), "{text}");
+        assert!(text.contains(&needle), "{lang}: {text}");
+    }
+    assert_eq!(journal_len(&w).await, before);
+    assert_eq!(maturity(green).await.balance, 1_000_000);
+    assert_eq!(t.passbook(green.id, depo.id).await.unwrap().len(), passbook);
+
+    // The matured one is withdrawn in full, with its receipt.
+    let r = w
+        .post_form(
+            &counter(ripe),
+            As::Browser(&kasir),
+            with_csrf(
+                &kasir,
+                &[
+                    (&wd, "2.000.000"),
+                    ("method", "tunai"),
+                    ("_idem", "tes-depo-matang"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(r.location().starts_with(&format!("/k/{a}/kuitansi/")));
+    let receipt = w.get(&r.location(), As::Browser(&kasir)).await.text();
+    assert!(receipt.contains("Penarikan") && receipt.contains("Rp 2.000.000"));
+    assert_eq!(maturity(ripe).await.balance, 0);
+    assert_eq!(journal_len(&w).await, before + 1);
+    assert!(w.store.verify_books(Some(w.a)).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn leaving_refunds_are_paid_by_cash_transfer_or_qris() {
+    use guyub_core::savings::PayMethod;
+
+    let w = World::new().await;
+    let a = w.a.to_string();
+    let p = w.sign_in(&w.pengurus_a.email).await;
+    let kasir = w.sign_in(&w.kasir_a.email).await;
+    let today = today().to_string();
+    let sukarela = w
+        .store
+        .tenant(w.a)
+        .products()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.code == "SUKARELA")
+        .unwrap();
+    for (i, m) in w.members_a[1..].iter().enumerate() {
+        let r = w
+            .post_form(
+                &format!("/k/{a}/kasir/{}", m.id),
+                As::Browser(&kasir),
+                with_csrf(
+                    &kasir,
+                    &[
+                        (&format!("dep_{}", sukarela.id), "75.000"),
+                        ("method", "tunai"),
+                        ("_idem", &format!("tes-qris-{i}")),
+                    ],
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    let (now, later) = (&w.members_a[1], &w.members_a[2]);
+    let path = |m: &Member| format!("/k/{a}/anggota/{}/keluar", m.id);
+
+    // The settlement form offers every way to pay, and later.
+    let page = w.get(&path(now), As::Browser(&p)).await.text();
+    for v in ["tunai", "transfer", "qris", "nanti"] {
+        assert!(
+            page.contains(&format!("name=\"pay\" value=\"{v}\"")),
+            "{v}: {page}"
+        );
+    }
+    assert!(page.contains("> QRIS</label>"), "{page}");
+
+    // Refunded at once by QRIS: the QRIS clearing account (1110) pays it.
+    let r = w
+        .post_form(
+            &path(now),
+            As::Browser(&p),
+            with_csrf(
+                &p,
+                &[("date", &today), ("reason", "Pindah kota"), ("pay", "qris")],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = w.get(&r.location(), As::Browser(&p)).await.text();
+    assert!(page.contains("QRIS"), "{page}");
+    let st = w.store.tenant(w.a).leaving_statement(now.id).await.unwrap();
+    assert_eq!((st.paid_now, st.payable), (Some(PayMethod::Qris), 0));
+    assert_eq!(
+        entry_lines(&w, st.entry_no.unwrap()).await,
+        vec![line("1110", 0, 75_000), line("2101", 75_000, 0)]
+    );
+
+    // Left owing, then paid by QRIS: the pay form offers all three ways.
+    let r = w
+        .post_form(
+            &path(later),
+            As::Browser(&p),
+            with_csrf(
+                &p,
+                &[
+                    ("date", &today),
+                    ("reason", "Pindah kota"),
+                    ("pay", "nanti"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = w.get(&path(later), As::Browser(&p)).await.text();
+    for v in ["tunai", "transfer", "qris"] {
+        assert!(page.contains(&format!("<option value=\"{v}\">")), "{v}");
+    }
+    // A way that does not exist: refused, nothing written.
+    let before = journal_len(&w).await;
+    let pay_path = format!("{}/bayar", path(later));
+    let r = w
+        .post_form(
+            &pay_path,
+            As::Browser(&p),
+            with_csrf(&p, &[("method", "cek"), ("date", &today)]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .contains("Pilih cara bayar: tunai, transfer atau QRIS.")
+    );
+    let r = w
+        .post_form(
+            &format!("{pay_path}?lang=en"),
+            As::Browser(&p),
+            with_csrf(&p, &[("method", "cek"), ("date", &today)]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Choose how: cash, transfer or QRIS."));
+    assert_eq!(journal_len(&w).await, before);
+    assert!(
+        w.store
+            .tenant(w.a)
+            .leaving_statement(later.id)
+            .await
+            .unwrap()
+            .unpaid()
+    );
+
+    let r = w
+        .post_form(
+            &pay_path,
+            As::Browser(&p),
+            with_csrf(&p, &[("method", "qris"), ("date", &today)]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let st = w
+        .store
+        .tenant(w.a)
+        .leaving_statement(later.id)
+        .await
+        .unwrap();
+    let payout = st.payout.clone().unwrap();
+    assert_eq!(payout.method, Some(PayMethod::Qris));
+    assert_eq!(
+        entry_lines(&w, payout.entry_no).await,
+        vec![line("1110", 0, 75_000), line("2111", 75_000, 0)]
+    );
+    let page = w.get(&path(later), As::Browser(&p)).await.text();
+    assert!(page.contains("(QRIS)"), "{page}");
+    assert!(w.store.verify_books(Some(w.a)).await.unwrap().is_empty());
 }

@@ -501,7 +501,7 @@ async fn activity(
                 }],
             };
             tenant
-                .counter_tx(&mut tx, actor, PayMethod::Cash, &req, &products)
+                .counter_tx(&mut tx, actor, &req)
                 .await?;
         }
         let mut day = first + Duration::days(rng.below(20) as i64);
@@ -533,7 +533,7 @@ async fn activity(
                     movements,
                 };
                 tenant
-                    .counter_tx(&mut tx, actor, method, &req, &products)
+                    .counter_tx(&mut tx, actor, &req)
                     .await?;
                 paid_through = day;
             }
@@ -556,7 +556,7 @@ async fn activity(
                     }],
                 };
                 tenant
-                    .counter_tx(&mut tx, actor, PayMethod::Cash, &req, &products)
+                    .counter_tx(&mut tx, actor, &req)
                     .await?;
             }
         }

@@ -378,6 +378,9 @@ pub struct BalanceOut {
     pub product: ProductOut,
     /// Whole rupiah.
     pub balance: i64,
+    /// A time deposit's maturity date (YYYY-MM-DD), from which it may be withdrawn; none for
+    /// the other kinds and before the first deposit.
+    pub maturity_date: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -410,6 +413,7 @@ pub async fn member_balances(
             .map(|b| BalanceOut {
                 product: ProductOut::from(&b.product),
                 balance: b.balance,
+                maturity_date: b.maturity_date.map(|d| d.to_string()),
             })
             .collect(),
     }))

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use guyub_core::ids::{MemberId, ReceiptId};
 use guyub_core::member::{MemberKind, MemberStatus};
 use guyub_core::money::Rupiah;
-use guyub_core::savings::{PayMethod, SavingsKind, wajib_arrears};
+use guyub_core::savings::{PayMethod, SavingsKind, check_withdrawable, wajib_arrears};
 use guyub_core::terbilang::rupiah_in_words;
 use guyub_core::{Lang, Msg, fmt_id};
 use guyub_store::member::MemberQuery;
@@ -81,9 +81,37 @@ pub struct CounterLine {
     pub kind: String,
     pub balance: String,
     pub hint: String,
+    /// A time deposit's maturity date and whether it may be withdrawn yet, in words.
+    pub maturity: String,
     pub deposit: String,
     pub withdraw: String,
     pub withdrawable: bool,
+}
+
+/// What the counter says about a time deposit's maturity: its date and whether it may be
+/// withdrawn today, or (before the first deposit) its term. Empty for the other kinds.
+fn maturity_note(
+    kind: SavingsKind,
+    matures_on: Option<time::Date>,
+    term_months: Option<i64>,
+    today: time::Date,
+    lang: Lang,
+) -> String {
+    if kind != SavingsKind::Berjangka {
+        return String::new();
+    }
+    match (matures_on, term_months) {
+        (Some(d), _) => {
+            let key = if check_withdrawable(kind, Some(d), today).is_ok() {
+                "cashier-matures-ready"
+            } else {
+                "cashier-matures-later"
+            };
+            crate::i18n::t_args(lang, key, &[("date", fmt_id::tanggal(d, lang))])
+        }
+        (None, Some(m)) => crate::i18n::t_args(lang, "cashier-term", &[("months", m.to_string())]),
+        (None, None) => String::new(),
+    }
 }
 
 #[derive(Template)]
@@ -169,7 +197,9 @@ async fn counter_page(
             CounterLine {
                 deposit: typed.get(&format!("dep_{id}")).cloned().unwrap_or_default(),
                 withdraw: typed.get(&format!("wd_{id}")).cloned().unwrap_or_default(),
-                withdrawable: kind.withdrawable_while_member(),
+                // The core's rule: sukarela always, a time deposit from its maturity date.
+                withdrawable: check_withdrawable(kind, b.maturity_date, today).is_ok(),
+                maturity: maturity_note(kind, b.maturity_date, b.product.term_months, today, lang),
                 name: b.product.name.clone(),
                 kind: kind.as_str().to_string(),
                 balance: Rupiah(b.balance).to_string(),

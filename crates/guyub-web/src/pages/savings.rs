@@ -559,7 +559,7 @@ pub struct LeavingFields {
     pub date: String,
     #[serde(default)]
     pub reason: String,
-    /// tunai | transfer | nanti
+    /// tunai | transfer | qris | nanti
     #[serde(default)]
     pub pay: String,
 }
@@ -581,6 +581,8 @@ struct LeavingPage {
     f: LeavingFields,
     today: String,
     pay_choices: Vec<(&'static str, String)>,
+    /// The ways to pay a refund left owing: tunai, transfer, QRIS.
+    methods: Vec<(&'static str, &'static str)>,
     errors: BTreeMap<String, String>,
     general: Option<String>,
 }
@@ -648,17 +650,16 @@ async fn leaving_page(
             ..f
         },
         today: today.to_string(),
-        pay_choices: vec![
-            (
-                PayMethod::Cash.as_str(),
-                crate::i18n::t(lang, "sav-pay-cash"),
-            ),
-            (
-                PayMethod::Bank.as_str(),
-                crate::i18n::t(lang, "sav-pay-bank"),
-            ),
-            ("nanti", crate::i18n::t(lang, "sav-pay-later")),
-        ],
+        // Every way money moves (each posts to its own account), or later as a payable.
+        pay_choices: PayMethod::ALL
+            .iter()
+            .map(|m| (m.as_str(), m.label(lang).to_string()))
+            .chain([("nanti", crate::i18n::t(lang, "sav-pay-later"))])
+            .collect(),
+        methods: PayMethod::ALL
+            .iter()
+            .map(|m| (m.as_str(), m.label(lang)))
+            .collect(),
         errors: field_messages(errors, lang),
         general: general.map(|m| m.get(lang).to_string()),
     })
@@ -738,16 +739,14 @@ pub async fn settle(
     };
     let pay = match f.pay.trim() {
         "nanti" => Some(None),
-        p => PayMethod::parse(p)
-            .filter(|m| *m != PayMethod::Qris)
-            .map(Some),
+        p => PayMethod::parse(p).map(Some),
     };
     if pay.is_none() {
         errors.push(FieldError::new(
             "pay",
             Msg::new(
-                "Pilih cara pengembalian: tunai, transfer, atau nanti (dicatat sebagai utang).",
-                "Choose how to refund: cash, transfer, or later (recorded as a payable).",
+                "Pilih cara pengembalian: tunai, transfer, QRIS, atau nanti (dicatat sebagai utang).",
+                "Choose how to refund: cash, transfer, QRIS, or later (recorded as a payable).",
             ),
         ));
     }
@@ -805,17 +804,15 @@ pub async fn pay(
     } else {
         parse_day(&f.date, today, "date")
     };
-    let method = PayMethod::parse(&f.method)
-        .filter(|m| *m != PayMethod::Qris)
-        .ok_or_else(|| {
-            FieldError::new(
-                "method",
-                Msg::new(
-                    "Pilih cara bayar: tunai atau transfer.",
-                    "Choose how: cash or transfer.",
-                ),
-            )
-        });
+    let method = PayMethod::parse(&f.method).ok_or_else(|| {
+        FieldError::new(
+            "method",
+            Msg::new(
+                "Pilih cara bayar: tunai, transfer atau QRIS.",
+                "Choose how: cash, transfer or QRIS.",
+            ),
+        )
+    });
     let (date, method) = match (date, method) {
         (Ok(d), Ok(m)) => (d, m),
         (d, m) => {

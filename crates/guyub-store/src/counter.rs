@@ -1,0 +1,931 @@
+//! The cashier counter's postings, taken in batches by one writer (the desk).
+//!
+//! Why batches: every deposit of a coop moves the same cash account and the same journal and
+//! receipt counters. Posted one request per transaction, those rows are locked from the first
+//! counter until a durable commit, so the coop's deposits queue behind each other's commits
+//! and round trips. The desk instead takes every counter request that arrived while the last
+//! batch was committing and posts them together: one transaction, one commit, and about twenty
+//! statements per batch whatever its size (multi-row inserts, one update per hot row).
+//!
+//! Invariants:
+//! - each request is all or nothing on its own: one that breaks a rule (balance too low, a
+//!   closed year, a member who left) is refused with its own message, posts nothing, and
+//!   does not hold the others back;
+//! - a request is answered only after the batch holding it committed;
+//! - a request with an idempotency key is posted at most once: a replay returns the first
+//!   receipt; a key used for a different request is refused;
+//! - every balance a batch writes is checked against what the batch computed; if anything
+//!   else moved it meanwhile (another process), the batch is rolled back and each request is
+//!   retried alone, so no update is lost and no balance goes below its minimum.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, OnceLock};
+
+use guyub_core::Msg;
+use guyub_core::ids::{AccountId, KoperasiId, MemberId, ProductId, ReceiptId, SavingsTxId};
+use guyub_core::ledger::{AccountRole, LineInput};
+use guyub_core::money::Rupiah;
+use guyub_core::savings::{PayMethod, SavingsKind, TxKind, check_withdrawable, check_withdrawal};
+use sha2::{Digest, Sha256};
+use time::Date;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::audit::{self, Action, Record, diff};
+use crate::db::{Db, Tx};
+use crate::ledger::{self, NewEntry, Source, values_sql};
+use crate::savings::{CounterRequest, Product, ProductRow, Receipt, SavingsTx, maturity_of};
+use crate::{Actor, StoreError, StoreResult, Tenant, now, on_tx};
+
+/// The most requests posted in one batch.
+const MAX_BATCH: usize = 256;
+
+/// One counter request: who, with which idempotency key, what.
+#[derive(Debug, Clone)]
+pub struct CounterJob {
+    pub actor: Actor,
+    pub idem_key: Option<String>,
+    pub req: CounterRequest,
+}
+
+fn invalid(field: &str, id: &str, en: &str) -> StoreError {
+    StoreError::Invalid(vec![guyub_core::FieldError::new(field, Msg::new(id, en))])
+}
+
+fn key_reused() -> StoreError {
+    StoreError::Conflict(Msg::new(
+        "Kunci idempotensi ini sudah dipakai untuk permintaan lain; tidak ada yang dicatat.",
+        "This idempotency key was already used for a different request; nothing was posted.",
+    ))
+}
+
+fn moved_meanwhile() -> StoreError {
+    StoreError::Conflict(Msg::new(
+        "Saldo berubah oleh transaksi lain pada saat yang sama; tidak ada yang dicatat. Silakan ulangi.",
+        "The balance was changed by another transaction at the same moment; nothing was posted. Please try again.",
+    ))
+}
+
+fn request_hash(req: &CounterRequest) -> StoreResult<String> {
+    let json = serde_json::to_string(req).map_err(StoreError::corrupt)?;
+    Ok(Sha256::digest(json.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// `IN ($from, $from+1, …)` for `n` placeholders.
+fn in_list(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The account a payment method posts to (cash, bank, QRIS clearing).
+fn money_account(roles: &[(Uuid, String)], m: PayMethod) -> StoreResult<AccountId> {
+    let role = m.account_role().as_str();
+    roles
+        .iter()
+        .find(|(_, r)| r == role)
+        .map(|(id, _)| AccountId(*id))
+        .ok_or_else(|| StoreError::corrupt(format!("no account with role {role}")))
+}
+
+/// A request that passed the checks that need no database.
+struct Checked<'a> {
+    job: &'a CounterJob,
+    method: PayMethod,
+    moves: Vec<(&'a Product, TxKind, Rupiah)>,
+}
+
+/// A member's account in one product as this batch sees it.
+#[derive(Clone, Copy)]
+struct Acct {
+    id: Uuid,
+    balance: i64,
+    maturity: Option<Date>,
+    /// Opened by this batch (inserted rather than updated).
+    opened_on: Option<Date>,
+    /// A time deposit paid into again after it was emptied: a new term, a new maturity.
+    renewed: bool,
+}
+
+/// One savings line a request will write.
+struct Line {
+    product: ProductId,
+    /// The product's ledger account.
+    ledger_account: AccountId,
+    product_name: String,
+    kind: TxKind,
+    signed: i64,
+    balance_after: i64,
+    account: Uuid,
+}
+
+/// A request that will be posted.
+struct Accepted<'a> {
+    index: usize,
+    job: &'a CounterJob,
+    method: PayMethod,
+    lines: Vec<Line>,
+    /// Into the member's savings (positive) or out of them (negative).
+    net: i64,
+    hash: Option<String>,
+}
+
+/// Checks a request against the rules that need no database.
+fn check_job<'a>(job: &'a CounterJob, products: &'a [Product]) -> StoreResult<Checked<'a>> {
+    let method = PayMethod::parse(&job.req.method).ok_or_else(|| {
+        invalid(
+            "method",
+            "Pilih cara bayar: tunai, transfer atau QRIS.",
+            "Choose how: cash, transfer or QRIS.",
+        )
+    })?;
+    if job.req.movements.is_empty() {
+        return Err(invalid(
+            "amount",
+            "Isi setidaknya satu jumlah.",
+            "Enter at least one amount.",
+        ));
+    }
+    let mut moves = vec![];
+    for m in &job.req.movements {
+        let p = products
+            .iter()
+            .find(|p| p.id == m.product)
+            .ok_or(StoreError::NotFound)?;
+        let kind = TxKind::parse(&m.kind)
+            .filter(|k| matches!(k, TxKind::Deposit | TxKind::Withdrawal))
+            .ok_or_else(|| {
+                invalid(
+                    "kind",
+                    "Jenis transaksi tidak dikenal.",
+                    "Unknown transaction kind.",
+                )
+            })?;
+        if m.amount.0 <= 0 {
+            return Err(invalid(
+                "amount",
+                "Jumlah harus lebih dari nol.",
+                "The amount must be more than zero.",
+            ));
+        }
+        if kind == TxKind::Withdrawal
+            && p.kind() != SavingsKind::Berjangka
+            && !p.kind().withdrawable_while_member()
+        {
+            return Err(StoreError::Conflict(Msg::new(
+                format!(
+                    "{} tidak bisa ditarik selama masih menjadi anggota.",
+                    p.name
+                ),
+                format!("{} cannot be withdrawn while a member.", p.name),
+            )));
+        }
+        moves.push((p, kind, m.amount));
+    }
+    Ok(Checked { job, method, moves })
+}
+
+/// Applies one request's movements to the batch's view of the accounts, or says why not.
+/// `accounts` is changed only when every movement is allowed.
+fn apply_job(
+    c: &Checked<'_>,
+    accounts: &mut HashMap<(MemberId, ProductId), Acct>,
+) -> StoreResult<(Vec<Line>, i64)> {
+    let member = c.job.req.member;
+    let date = c.job.req.date;
+    let mut changed: HashMap<(MemberId, ProductId), Acct> = HashMap::new();
+    let mut lines = vec![];
+    let mut net = 0i64;
+    for (p, kind, amount) in &c.moves {
+        let key = (member, p.id);
+        let current = changed.get(&key).or_else(|| accounts.get(&key)).copied();
+        let after = match kind {
+            TxKind::Deposit => {
+                let mut a = current.unwrap_or(Acct {
+                    id: Uuid::now_v7(),
+                    balance: 0,
+                    maturity: maturity_of(p, date),
+                    opened_on: Some(date),
+                    renewed: false,
+                });
+                if p.kind() == SavingsKind::Berjangka && a.balance == 0 && a.opened_on.is_none() {
+                    a.maturity = maturity_of(p, date);
+                    a.renewed = true;
+                }
+                a.balance = a.balance.checked_add(amount.0).ok_or_else(|| {
+                    invalid(
+                        "amount",
+                        "Jumlah terlalu besar.",
+                        "The amount is too large.",
+                    )
+                })?;
+                net += amount.0;
+                a
+            }
+            _ => {
+                if p.kind() == SavingsKind::Berjangka {
+                    // A time deposit: only at or after its maturity date.
+                    check_withdrawable(
+                        SavingsKind::Berjangka,
+                        current.and_then(|a| a.maturity),
+                        date,
+                    )
+                    .map_err(|e| StoreError::Conflict(e.msg()))?;
+                }
+                let Some(mut a) = current else {
+                    return Err(StoreError::Conflict(
+                        check_withdrawal(Rupiah::ZERO, *amount, Rupiah(p.min_balance))
+                            .err()
+                            .map(|e| e.msg())
+                            .unwrap_or_else(|| {
+                                Msg::new("Saldo tidak cukup.", "Insufficient balance.")
+                            }),
+                    ));
+                };
+                // The balance never goes below the product's minimum.
+                check_withdrawal(Rupiah(a.balance), *amount, Rupiah(p.min_balance))
+                    .map_err(|e| StoreError::Conflict(e.msg()))?;
+                a.balance -= amount.0;
+                net -= amount.0;
+                a
+            }
+        };
+        changed.insert(key, after);
+        lines.push(Line {
+            product: p.id,
+            ledger_account: p.account_id,
+            product_name: p.name.clone(),
+            kind: *kind,
+            signed: if *kind == TxKind::Deposit {
+                amount.0
+            } else {
+                -amount.0
+            },
+            balance_after: after.balance,
+            account: after.id,
+        });
+    }
+    accounts.extend(changed);
+    Ok((lines, net))
+}
+
+/// Posts a batch of counter requests of coop `k` in `tx`: each request gets its own answer
+/// (a receipt, or why it was refused and nothing of it written). The outer error means the
+/// database failed, or a balance moved under the batch; the caller rolls `tx` back. Jobs must
+/// carry distinct idempotency keys (the desk holds a repeated key back for the next batch).
+pub async fn post_counter_batch(
+    tx: &mut Tx,
+    k: KoperasiId,
+    jobs: &[CounterJob],
+) -> StoreResult<Vec<StoreResult<Receipt>>> {
+    let mut out: Vec<Option<StoreResult<Receipt>>> = jobs.iter().map(|_| None).collect();
+    // The coop's products and the accounts cash, bank and QRIS post to.
+    let rows: Vec<ProductRow> = on_tx!(&mut *tx, c => sqlx::query_as(
+        "SELECT id, code, name, kind, account_id, min_balance, term_months, active FROM savings_product
+         WHERE koperasi_id = $1")
+        .bind(k.0).fetch_all(&mut **c).await)?;
+    let products: Vec<Product> = rows.into_iter().map(Product::from).collect();
+    let roles: Vec<(Uuid, String)> = on_tx!(&mut *tx, c => sqlx::query_as(
+        "SELECT id, role FROM account WHERE koperasi_id = $1 AND role IN ($2, $3, $4)")
+        .bind(k.0).bind(AccountRole::Cash.as_str()).bind(AccountRole::Bank.as_str())
+        .bind(AccountRole::QrisClearing.as_str()).fetch_all(&mut **c).await)?;
+
+    // Checks that need no database.
+    let mut checked: Vec<(usize, Checked<'_>)> = vec![];
+    for (i, job) in jobs.iter().enumerate() {
+        match check_job(job, &products) {
+            Ok(c) => checked.push((i, c)),
+            Err(e) => out[i] = Some(Err(e)),
+        }
+    }
+
+    // Idempotency: a key seen before answers with the first receipt (or is refused when it
+    // came with a different request); nothing of it is posted again.
+    let mut hashes: HashMap<usize, String> = HashMap::new();
+    let mut seen_keys: HashSet<&str> = HashSet::new();
+    for (i, c) in &checked {
+        if let Some(key) = &c.job.idem_key {
+            if !seen_keys.insert(key.as_str()) {
+                out[*i] = Some(Err(StoreError::Conflict(Msg::new(
+                    "Permintaan yang sama terkirim dua kali bersamaan; tidak ada yang dicatat dua kali. Silakan ulangi.",
+                    "The same request was sent twice at once; nothing was posted twice. Please try again.",
+                ))));
+                continue;
+            }
+            hashes.insert(*i, request_hash(&c.job.req)?);
+        }
+    }
+    checked.retain(|(i, _)| out[*i].is_none());
+    let keys: Vec<&str> = checked
+        .iter()
+        .filter_map(|(_, c)| c.job.idem_key.as_deref())
+        .collect();
+    let mut first_answers: HashMap<String, (String, String)> = HashMap::new();
+    for chunk in keys.chunks(500) {
+        let sql = format!(
+            "SELECT idem_key, request_hash, response FROM idempotency_key WHERE koperasi_id = $1 AND idem_key IN ({})",
+            in_list(2, chunk.len())
+        );
+        let found: Vec<(String, String, String)> = on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
+            for key in chunk { q = q.bind(*key); }
+            q.fetch_all(&mut **c).await
+        })?;
+        for (key, hash, response) in found {
+            first_answers.insert(key, (hash, response));
+        }
+    }
+    for (i, c) in &checked {
+        let Some(key) = &c.job.idem_key else { continue };
+        if let Some((hash, response)) = first_answers.get(key) {
+            out[*i] = Some(if Some(hash) == hashes.get(i) {
+                serde_json::from_str(response).map_err(StoreError::corrupt)
+            } else {
+                Err(key_reused())
+            });
+        }
+    }
+    checked.retain(|(i, _)| out[*i].is_none());
+
+    // The members must be this coop's, and still members.
+    let mut members: Vec<MemberId> = checked.iter().map(|(_, c)| c.job.req.member).collect();
+    members.sort();
+    members.dedup();
+    let mut status: HashMap<MemberId, String> = HashMap::new();
+    let mut accounts: HashMap<(MemberId, ProductId), Acct> = HashMap::new();
+    for chunk in members.chunks(500) {
+        let sql = format!(
+            "SELECT id, status FROM member WHERE koperasi_id = $1 AND id IN ({})",
+            in_list(2, chunk.len())
+        );
+        let found: Vec<(Uuid, String)> = on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
+            for m in chunk { q = q.bind(m.0); }
+            q.fetch_all(&mut **c).await
+        })?;
+        status.extend(found.into_iter().map(|(id, s)| (MemberId(id), s)));
+        let sql = format!(
+            "SELECT id, member_id, product_id, balance, maturity_date FROM savings_account
+             WHERE koperasi_id = $1 AND member_id IN ({})",
+            in_list(2, chunk.len())
+        );
+        let found: Vec<(Uuid, Uuid, Uuid, i64, Option<Date>)> = on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
+            for m in chunk { q = q.bind(m.0); }
+            q.fetch_all(&mut **c).await
+        })?;
+        for (id, m, p, balance, maturity) in found {
+            accounts.insert(
+                (MemberId(m), ProductId(p)),
+                Acct {
+                    id,
+                    balance,
+                    maturity,
+                    opened_on: None,
+                    renewed: false,
+                },
+            );
+        }
+    }
+    let before: HashMap<Uuid, i64> = accounts.values().map(|a| (a.id, a.balance)).collect();
+    // The fiscal year of each date must be open.
+    let dates: Vec<Date> = checked.iter().map(|(_, c)| c.job.req.date).collect();
+    let periods = ledger::period_states(tx, k, &dates).await?;
+
+    // Each request in turn, against the balances the ones before it left.
+    let mut accepted: Vec<Accepted<'_>> = vec![];
+    for (i, c) in &checked {
+        match status.get(&c.job.req.member).map(String::as_str) {
+            None => {
+                out[*i] = Some(Err(StoreError::NotFound));
+                continue;
+            }
+            Some("aktif") => {}
+            Some(_) => {
+                out[*i] = Some(Err(StoreError::Conflict(Msg::new(
+                    "Anggota ini sudah tidak aktif; simpanannya diselesaikan lewat penyelesaian keluar.",
+                    "This member is no longer active; their savings are settled through the leaving settlement.",
+                ))));
+                continue;
+            }
+        }
+        if let Some(Err(year)) = periods.get(&c.job.req.date) {
+            out[*i] = Some(Err(StoreError::Conflict(Msg::new(
+                format!(
+                    "Tahun buku {year} sudah ditutup; tidak bisa mencatat transaksi pada tanggal itu."
+                ),
+                format!("Fiscal year {year} is closed; nothing can be posted on that date."),
+            ))));
+            continue;
+        }
+        match apply_job(c, &mut accounts) {
+            Ok((lines, net)) => accepted.push(Accepted {
+                index: *i,
+                job: c.job,
+                method: c.method,
+                lines,
+                net,
+                hash: hashes.get(i).cloned(),
+            }),
+            Err(e) => out[*i] = Some(Err(e)),
+        }
+    }
+
+    if !accepted.is_empty() {
+        let receipts = write_accepted(tx, k, &accepted, &accounts, &before, &roles).await?;
+        for (a, r) in accepted.iter().zip(receipts) {
+            out[a.index] = Some(Ok(r));
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Err(StoreError::corrupt("a counter request got no answer"))))
+        .collect())
+}
+
+/// Writes the accepted requests: accounts, receipts, one journal entry each, savings lines,
+/// audit records and idempotency answers. Returns each request's receipt, in order.
+async fn write_accepted(
+    tx: &mut Tx,
+    k: KoperasiId,
+    accepted: &[Accepted<'_>],
+    accounts: &HashMap<(MemberId, ProductId), Acct>,
+    before: &HashMap<Uuid, i64>,
+    roles: &[(Uuid, String)],
+) -> StoreResult<Vec<Receipt>> {
+    // Accounts opened by this batch, then the net change of every account it moved. Each
+    // update must land on the balance this batch read; anything else moved it meanwhile.
+    let touched: HashSet<Uuid> = accepted
+        .iter()
+        .flat_map(|a| a.lines.iter().map(|l| l.account))
+        .collect();
+    let mut opened: Vec<(&(MemberId, ProductId), &Acct)> = vec![];
+    let mut moved: Vec<(Uuid, i64, i64)> = vec![];
+    let mut renewed: Vec<&Acct> = vec![];
+    for (key, a) in accounts {
+        if !touched.contains(&a.id) {
+            continue;
+        }
+        if a.renewed {
+            renewed.push(a);
+        }
+        match (a.opened_on, before.get(&a.id)) {
+            (Some(_), _) => opened.push((key, a)),
+            (None, Some(b)) if *b != a.balance => moved.push((a.id, a.balance - b, a.balance)),
+            _ => {}
+        }
+    }
+    for chunk in opened.chunks(500) {
+        let sql = values_sql(
+            "INSERT INTO savings_account (koperasi_id, id, member_id, product_id, balance, opened_on, maturity_date)",
+            chunk.len(),
+            7,
+        );
+        on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for ((m, p), a) in chunk {
+                q = q.bind(k.0).bind(a.id).bind(m.0).bind(p.0).bind(a.balance).bind(a.opened_on).bind(a.maturity);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    moved.sort_by_key(|(id, _, _)| *id);
+    for chunk in moved.chunks(300) {
+        let mut case = String::from("CASE id");
+        for i in 0..chunk.len() {
+            case.push_str(&format!(" WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i));
+        }
+        let list = (0..chunk.len())
+            .map(|i| format!("${}", 2 + 2 * i))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "UPDATE savings_account SET balance = balance + {case} ELSE 0 END
+             WHERE koperasi_id = $1 AND id IN ({list}) RETURNING id, balance"
+        );
+        let after: Vec<(Uuid, i64)> = on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
+            for (id, delta, _) in chunk { q = q.bind(*id).bind(*delta); }
+            q.fetch_all(&mut **c).await
+        })?;
+        let expected: HashMap<Uuid, i64> = chunk.iter().map(|(id, _, b)| (*id, *b)).collect();
+        if after.len() != chunk.len() || after.iter().any(|(id, b)| expected.get(id) != Some(b)) {
+            return Err(moved_meanwhile());
+        }
+    }
+
+    for a in &renewed {
+        on_tx!(&mut *tx, c => sqlx::query(
+            "UPDATE savings_account SET maturity_date = $3 WHERE koperasi_id = $1 AND id = $2")
+            .bind(k.0).bind(a.id).bind(a.maturity).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    }
+
+    // Receipt numbers, per calendar year, in the order the requests came.
+    let mut per_year: Vec<(i32, i64)> = vec![];
+    for a in accepted {
+        let y = a.job.req.date.year();
+        match per_year.iter_mut().find(|(year, _)| *year == y) {
+            Some((_, n)) => *n += 1,
+            None => per_year.push((y, 1)),
+        }
+    }
+    let mut next_no: HashMap<i32, i64> = HashMap::new();
+    for (year, n) in &per_year {
+        next_no.insert(
+            *year,
+            ledger::reserve_seq(tx, k, &format!("receipt:{year}"), *n).await?,
+        );
+    }
+    let t = now();
+    let mut receipts = Vec::with_capacity(accepted.len());
+    for a in accepted {
+        let year = a.job.req.date.year();
+        let seq = next_no
+            .get_mut(&year)
+            .ok_or_else(|| StoreError::corrupt("receipt year"))?;
+        let receipt_no = format!("KW-{year}-{:06}", *seq);
+        *seq += 1;
+        receipts.push(Receipt {
+            id: ReceiptId::new(),
+            receipt_no,
+            member_id: a.job.req.member,
+            total: a.net,
+            method: a.method.as_str().to_string(),
+            cashier: a.job.actor.name.clone(),
+            created_at: t,
+            lines: vec![],
+        });
+    }
+
+    // One journal entry per request: each product's account against the money account's net.
+    let mut entries = Vec::with_capacity(accepted.len());
+    for (a, r) in accepted.iter().zip(&receipts) {
+        let mut lines: Vec<LineInput> = vec![];
+        for l in &a.lines {
+            let amount = Rupiah(l.signed.abs());
+            let (debit, credit) = if l.kind == TxKind::Deposit {
+                (Rupiah::ZERO, amount)
+            } else {
+                (amount, Rupiah::ZERO)
+            };
+            lines.push(LineInput {
+                account: l.ledger_account,
+                debit,
+                credit,
+                memo: Some(l.product_name.clone()),
+            });
+        }
+        let money = money_account(roles, a.method)?;
+        if a.net > 0 {
+            lines.push(LineInput {
+                account: money,
+                debit: Rupiah(a.net),
+                credit: Rupiah::ZERO,
+                memo: None,
+            });
+        } else if a.net < 0 {
+            lines.push(LineInput {
+                account: money,
+                debit: Rupiah::ZERO,
+                credit: Rupiah(-a.net),
+                memo: None,
+            });
+        }
+        entries.push(NewEntry {
+            date: a.job.req.date,
+            description: format!("Simpanan anggota, kuitansi {}", r.receipt_no),
+            reference: Some(r.receipt_no.clone()),
+            source: Source::Savings,
+            source_id: Some(r.id.to_string()),
+            reverses: None,
+            lines,
+        });
+    }
+    let pairs: Vec<(&Actor, &NewEntry)> = accepted
+        .iter()
+        .zip(&entries)
+        .map(|(a, e)| (&a.job.actor, e))
+        .collect();
+    let posted = ledger::post_many(tx, k, &pairs).await?;
+
+    for chunk in accepted
+        .iter()
+        .zip(&receipts)
+        .collect::<Vec<_>>()
+        .chunks(500)
+    {
+        let sql = values_sql(
+            "INSERT INTO receipt (koperasi_id, id, receipt_no, member_id, total, method, cashier, cashier_id, created_at)",
+            chunk.len(),
+            9,
+        );
+        on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (a, r) in chunk {
+                q = q.bind(k.0).bind(r.id.0).bind(r.receipt_no.clone()).bind(r.member_id.0).bind(r.total)
+                    .bind(r.method.clone()).bind(a.job.actor.name.clone()).bind(a.job.actor.user_id.map(|u| u.0)).bind(t);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
+
+    // The savings lines, and the receipts as they will be read back.
+    let mut tx_rows: Vec<SavingsTx> = vec![];
+    for ((a, r), (entry_id, _)) in accepted.iter().zip(receipts.iter_mut()).zip(&posted) {
+        for l in &a.lines {
+            let row = SavingsTx {
+                id: SavingsTxId::new(),
+                member_id: a.job.req.member,
+                product_id: l.product,
+                product_name: l.product_name.clone(),
+                date: a.job.req.date,
+                kind: l.kind.as_str().to_string(),
+                amount: l.signed,
+                balance_after: l.balance_after,
+                method: Some(a.method.as_str().to_string()),
+                entry_id: entry_id.0,
+                receipt_id: Some(r.id),
+                note: a.job.req.note.clone(),
+                created_by: a.job.actor.name.clone(),
+                created_at: t,
+            };
+            r.lines.push(row.clone());
+            tx_rows.push(row);
+        }
+    }
+    let account_of: HashMap<(MemberId, ProductId), Uuid> = accepted
+        .iter()
+        .flat_map(|a| {
+            a.lines
+                .iter()
+                .map(move |l| ((a.job.req.member, l.product), l.account))
+        })
+        .collect();
+    for chunk in tx_rows.chunks(500) {
+        let sql = values_sql(
+            "INSERT INTO savings_tx (koperasi_id, id, savings_account_id, member_id, product_id, tx_date, kind, amount,
+               balance_after, method, entry_id, receipt_id, note, created_by, created_at)",
+            chunk.len(),
+            15,
+        );
+        let mut accts = Vec::with_capacity(chunk.len());
+        for row in chunk {
+            accts.push(
+                *account_of
+                    .get(&(row.member_id, row.product_id))
+                    .ok_or_else(|| StoreError::corrupt("savings line without account"))?,
+            );
+        }
+        on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (row, acc) in chunk.iter().zip(&accts) {
+                q = q.bind(k.0).bind(row.id.0).bind(*acc).bind(row.member_id.0).bind(row.product_id.0).bind(row.date)
+                    .bind(row.kind.clone()).bind(row.amount).bind(row.balance_after).bind(row.method.clone()).bind(row.entry_id)
+                    .bind(row.receipt_id.map(|r| r.0)).bind(row.note.clone()).bind(row.created_by.clone()).bind(row.created_at);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
+
+    let records: Vec<Record<'_>> = accepted
+        .iter()
+        .zip(&receipts)
+        .map(|(a, r)| Record {
+            actor: &a.job.actor,
+            entity: "receipt",
+            entity_id: r.id.to_string(),
+            action: Action::Create,
+            changes: diff([
+                ("receipt_no", None, Some(r.receipt_no.clone())),
+                ("member_id", None, Some(r.member_id.to_string())),
+                ("total", None, Some(r.total.to_string())),
+                ("method", None, Some(r.method.clone())),
+            ]),
+        })
+        .collect();
+    audit::record_rows(tx, k, &records).await?;
+
+    // The first answer of every idempotency key, written with the posting it answers. A key
+    // that another process claimed meanwhile makes the insert come up short: the batch rolls
+    // back and each request is retried alone (and then finds that first answer).
+    let mut answers: Vec<(&str, &str, String)> = vec![];
+    for (a, r) in accepted.iter().zip(&receipts) {
+        if let (Some(key), Some(hash)) = (a.job.idem_key.as_deref(), a.hash.as_deref()) {
+            answers.push((
+                key,
+                hash,
+                serde_json::to_string(r).map_err(StoreError::corrupt)?,
+            ));
+        }
+    }
+    for chunk in answers.chunks(500) {
+        let sql = format!(
+            "{} ON CONFLICT (koperasi_id, idem_key) DO NOTHING",
+            values_sql(
+                "INSERT INTO idempotency_key (koperasi_id, idem_key, user_id, request_hash, response, created_at)",
+                chunk.len(),
+                6,
+            )
+        );
+        let inserted = on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (key, hash, response) in chunk {
+                q = q.bind(k.0).bind(*key).bind(None::<Uuid>).bind(*hash).bind(response.clone()).bind(t);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+        if inserted != chunk.len() as u64 {
+            return Err(moved_meanwhile());
+        }
+    }
+    Ok(receipts)
+}
+
+// =============================================================================================
+// The desk: one writer that takes the requests in batches.
+
+struct Ticket {
+    k: KoperasiId,
+    job: CounterJob,
+    reply: oneshot::Sender<StoreResult<Receipt>>,
+}
+
+/// The handle requests are sent through; the writer task starts with the first request.
+#[derive(Clone, Default, Debug)]
+pub struct Desk {
+    sender: Arc<OnceLock<mpsc::Sender<Ticket>>>,
+}
+
+impl Desk {
+    async fn post(&self, db: &Db, k: KoperasiId, job: CounterJob) -> StoreResult<Receipt> {
+        let sender = self.sender.get_or_init(|| {
+            let (s, r) = mpsc::channel(4096);
+            tokio::spawn(run_desk(db.clone(), r));
+            s
+        });
+        let (reply, answer) = oneshot::channel();
+        let gone = || {
+            StoreError::Conflict(Msg::new(
+                "Loket sedang berhenti; tidak ada yang dicatat. Silakan ulangi.",
+                "The counter is shutting down; nothing was posted. Please try again.",
+            ))
+        };
+        sender
+            .send(Ticket { k, job, reply })
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+/// The writer: takes what has queued (up to [`MAX_BATCH`]), posts it in one transaction,
+/// answers, repeats. A request whose idempotency key is already in the batch waits for the
+/// next one, where it finds the first answer.
+async fn run_desk(db: Db, mut inbox: mpsc::Receiver<Ticket>) {
+    let mut held: VecDeque<Ticket> = VecDeque::new();
+    loop {
+        let first = match held.pop_front() {
+            Some(t) => t,
+            None => match inbox.recv().await {
+                Some(t) => t,
+                None => return,
+            },
+        };
+        let mut batch = vec![first];
+        let mut later = VecDeque::new();
+        let mut keys: HashSet<(KoperasiId, String)> = HashSet::new();
+        if let Some(key) = &batch[0].job.idem_key {
+            keys.insert((batch[0].k, key.clone()));
+        }
+        while batch.len() < MAX_BATCH {
+            let next = match held.pop_front() {
+                Some(t) => t,
+                None => match inbox.try_recv() {
+                    Ok(t) => t,
+                    Err(_) => break,
+                },
+            };
+            let repeated = next
+                .job
+                .idem_key
+                .as_ref()
+                .is_some_and(|key| !keys.insert((next.k, key.clone())));
+            if repeated {
+                later.push_back(next);
+            } else {
+                batch.push(next);
+            }
+        }
+        later.extend(held.drain(..));
+        held = later;
+        post_batch(&db, batch).await;
+    }
+}
+
+/// Posts one batch and answers each request. If the batch as a whole fails (the database, or
+/// a balance moved by another process), each request is posted again on its own.
+async fn post_batch(db: &Db, batch: Vec<Ticket>) {
+    let attempt = async {
+        let mut tx = db.begin_write().await?;
+        let mut answers: Vec<Option<StoreResult<Receipt>>> = batch.iter().map(|_| None).collect();
+        let mut coops: Vec<KoperasiId> = batch.iter().map(|t| t.k).collect();
+        coops.sort();
+        coops.dedup();
+        for k in coops {
+            let (idx, jobs): (Vec<usize>, Vec<CounterJob>) = batch
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.k == k)
+                .map(|(i, t)| (i, t.job.clone()))
+                .unzip();
+            for (i, r) in idx
+                .into_iter()
+                .zip(post_counter_batch(&mut tx, k, &jobs).await?)
+            {
+                answers[i] = Some(r);
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, StoreError>(answers)
+    };
+    match attempt.await {
+        Ok(answers) => {
+            for (t, a) in batch.into_iter().zip(answers) {
+                let a = a
+                    .unwrap_or_else(|| Err(StoreError::corrupt("a counter request got no answer")));
+                // The caller may have gone (a closed connection); its posting stands, and a
+                // retry with the same key finds it.
+                let _ = t.reply.send(a);
+            }
+        }
+        Err(e) if batch.len() == 1 => {
+            if let Some(t) = batch.into_iter().next() {
+                let _ = t.reply.send(Err(e));
+            }
+        }
+        Err(_) => {
+            for t in batch {
+                let one = post_one(db, t.k, &t.job).await;
+                let _ = t.reply.send(one);
+            }
+        }
+    }
+}
+
+/// Posts one request in its own transaction.
+async fn post_one(db: &Db, k: KoperasiId, job: &CounterJob) -> StoreResult<Receipt> {
+    let mut tx = db.begin_write().await?;
+    let answer = post_counter_batch(&mut tx, k, std::slice::from_ref(job))
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Err(StoreError::corrupt("a counter request got no answer")))?;
+    tx.commit().await?;
+    Ok(answer)
+}
+
+impl Tenant<'_> {
+    /// Takes several payments (or withdrawals) for one member at once, as one receipt and one
+    /// journal entry: Dr cash/bank/QRIS clearing − Cr each product's account for deposits,
+    /// the reverse for withdrawals. With an idempotency key, a replay returns the first
+    /// receipt and posts nothing. Posted by the desk, together with whatever other counter
+    /// requests arrived at the same moment.
+    pub async fn counter(
+        &self,
+        actor: &Actor,
+        idem_key: Option<&str>,
+        req: &CounterRequest,
+    ) -> StoreResult<Receipt> {
+        let job = CounterJob {
+            actor: actor.clone(),
+            idem_key: idem_key.map(str::to_string),
+            req: req.clone(),
+        };
+        self.desk.post(self.db, self.koperasi_id, job).await
+    }
+
+    /// Posts one counter request inside a caller's transaction (bulk loads such as the demo's
+    /// year of activity). Returns the receipt's id.
+    pub async fn counter_tx(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        req: &CounterRequest,
+    ) -> StoreResult<ReceiptId> {
+        let job = CounterJob {
+            actor: actor.clone(),
+            idem_key: None,
+            req: req.clone(),
+        };
+        let answer = post_counter_batch(tx, self.koperasi_id, std::slice::from_ref(&job))
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(StoreError::corrupt("a counter request got no answer")))?;
+        Ok(answer.id)
+    }
+}
