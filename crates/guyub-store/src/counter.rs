@@ -19,6 +19,7 @@
 //!   retried alone, so no update is lost and no balance goes below its minimum.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use guyub_core::Msg;
@@ -758,13 +759,42 @@ struct Ticket {
 #[derive(Clone, Default, Debug)]
 pub struct Desk {
     sender: Arc<OnceLock<mpsc::Sender<Ticket>>>,
+    stats: Arc<DeskCounters>,
+}
+
+#[derive(Default, Debug)]
+struct DeskCounters {
+    batches: AtomicU64,
+    requests: AtomicU64,
+    busy_micros: AtomicU64,
+}
+
+/// What the desk has done since the process started (for `/metrics` and the benchmarks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeskStats {
+    /// Transactions committed (or tried).
+    pub batches: u64,
+    /// Requests answered.
+    pub requests: u64,
+    /// Time spent posting, in microseconds.
+    pub busy_micros: u64,
+}
+
+impl Desk {
+    pub fn stats(&self) -> DeskStats {
+        DeskStats {
+            batches: self.stats.batches.load(Ordering::Relaxed),
+            requests: self.stats.requests.load(Ordering::Relaxed),
+            busy_micros: self.stats.busy_micros.load(Ordering::Relaxed),
+        }
+    }
 }
 
 impl Desk {
     async fn post(&self, db: &Db, k: KoperasiId, job: CounterJob) -> StoreResult<Receipt> {
         let sender = self.sender.get_or_init(|| {
             let (s, r) = mpsc::channel(4096);
-            tokio::spawn(run_desk(db.clone(), r));
+            tokio::spawn(run_desk(db.single_writer(), r, self.stats.clone()));
             s
         });
         let (reply, answer) = oneshot::channel();
@@ -785,7 +815,7 @@ impl Desk {
 /// The writer: takes what has queued (up to [`MAX_BATCH`]), posts it in one transaction,
 /// answers, repeats. A request whose idempotency key is already in the batch waits for the
 /// next one, where it finds the first answer.
-async fn run_desk(db: Db, mut inbox: mpsc::Receiver<Ticket>) {
+async fn run_desk(db: Db, mut inbox: mpsc::Receiver<Ticket>, stats: Arc<DeskCounters>) {
     let mut held: VecDeque<Ticket> = VecDeque::new();
     loop {
         let first = match held.pop_front() {
@@ -822,7 +852,15 @@ async fn run_desk(db: Db, mut inbox: mpsc::Receiver<Ticket>) {
         }
         later.extend(held.drain(..));
         held = later;
+        let started = std::time::Instant::now();
+        let n = batch.len() as u64;
         post_batch(&db, batch).await;
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats.requests.fetch_add(n, Ordering::Relaxed);
+        stats.busy_micros.fetch_add(
+            u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
     }
 }
 

@@ -88,9 +88,12 @@ impl Db {
                         std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
                     }
                 }
+                // No liveness ping before each use: a file does not drop a connection, and the
+                // ping is one more hop to the connection's thread.
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max_connections.max(1))
                     .min_connections(1)
+                    .test_before_acquire(false)
                     .connect_with(opts)
                     .await?;
                 Ok(Db::Sqlite(pool))
@@ -106,6 +109,33 @@ impl Db {
             None => Err(sqlx::Error::Configuration(
                 format!("database URL must start with sqlite: or postgres:// (got {url:?})").into(),
             )),
+        }
+    }
+
+    /// A pool of one connection with this pool's settings, for a single writer (the counter's
+    /// desk): always the same connection, so its prepared statements (one per batch size of
+    /// each multi-row statement, hence the larger cache) stay warm, and on SQLite always the
+    /// same worker thread. Connects on first use.
+    pub fn single_writer(&self) -> Db {
+        match self {
+            Db::Sqlite(p) => {
+                let opts = (*p.connect_options()).clone().statement_cache_capacity(1024);
+                Db::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .test_before_acquire(false)
+                        .connect_lazy_with(opts),
+                )
+            }
+            Db::Pg(p) => {
+                let opts = (*p.connect_options()).clone().statement_cache_capacity(1024);
+                Db::Pg(
+                    PgPoolOptions::new()
+                        .max_connections(1)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_lazy_with(opts),
+                )
+            }
         }
     }
 

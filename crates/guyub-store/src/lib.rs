@@ -105,6 +105,11 @@ impl Store {
         }
     }
 
+    /// What the counter's writer has done since the process started.
+    pub fn desk_stats(&self) -> counter::DeskStats {
+        self.desk.stats()
+    }
+
     /// A cheap query that proves the database answers (for `/healthz`).
     pub async fn ping(&self) -> StoreResult<()> {
         on_db!(&self.db, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;

@@ -44,6 +44,23 @@ pub struct BooksBenchArgs {
     lines: i64,
 }
 
+/// The desk's batches between two readings: how many, how large, how busy.
+fn desk_delta(
+    before: guyub_store::counter::DeskStats,
+    after: guyub_store::counter::DeskStats,
+    secs: f64,
+) -> String {
+    let batches = after.batches - before.batches;
+    let requests = after.requests - before.requests;
+    let busy = (after.busy_micros - before.busy_micros) as f64 / 1e6;
+    format!(
+        "desk: {batches} batches, {:.1} requests per batch, {:.0} µs per batch, busy {:.0} % of the time",
+        requests as f64 / batches.max(1) as f64,
+        busy * 1e6 / batches.max(1) as f64,
+        100.0 * busy / secs.max(1e-9)
+    )
+}
+
 fn stats(mut v: Vec<Duration>) -> (f64, f64) {
     v.sort();
     let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
@@ -116,8 +133,55 @@ pub async fn run(a: BooksBenchArgs) -> anyhow::Result<()> {
         guyub_web::WebConfig::default(),
     ));
 
-    // 1. Deposits through the API, `clients` at a time.
+    // 0. The same deposits straight to the store (no HTTP, no token): what the desk alone
+    // reaches, to tell the web layer's share from the books'.
     let per_client = a.deposits / a.clients.max(1);
+    let desk0 = store.desk_stats();
+    let started = Instant::now();
+    let mut handles = vec![];
+    for c in 0..a.clients {
+        let store = store.clone();
+        let actor = guyub_store::Actor::system("bench");
+        let members: Vec<_> = roster
+            .iter()
+            .skip(c)
+            .step_by(a.clients)
+            .map(|m| m.0)
+            .collect();
+        handles.push(tokio::spawn(async move {
+            for i in 0..per_client {
+                let req = CounterRequest {
+                    member: members[i % members.len()],
+                    method: PayMethod::Cash.as_str().into(),
+                    date: today,
+                    note: None,
+                    movements: vec![Movement {
+                        product: sukarela,
+                        kind: TxKind::Deposit.as_str().into(),
+                        amount: Rupiah(10_000),
+                    }],
+                };
+                store
+                    .tenant(kid)
+                    .counter(&actor, Some(&format!("direct-{c}-{i}")), &req)
+                    .await?;
+            }
+            Ok::<(), anyhow::Error>(())
+        }));
+    }
+    for h in handles {
+        h.await??;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let d = desk_delta(desk0, store.desk_stats(), secs);
+    println!(
+        "deposits straight to the store: {} in {secs:.2} s = {:.0} per second; {d}",
+        per_client * a.clients,
+        (per_client * a.clients) as f64 / secs
+    );
+
+    // 1. Deposits through the API, `clients` at a time.
+    let desk0 = store.desk_stats();
     let started = Instant::now();
     let mut handles = vec![];
     for c in 0..a.clients {
@@ -163,6 +227,7 @@ pub async fn run(a: BooksBenchArgs) -> anyhow::Result<()> {
         "\ndeposits via API: {n} in {secs:.2} s = {tps:.0} per second ({} clients); latency median {m:.2} ms, p95 {p95:.2} ms",
         a.clients
     );
+    println!("  {}", desk_delta(desk0, store.desk_stats(), secs));
     let problems = store.verify_books(Some(kid)).await?;
     println!(
         "books verify after the deposits: {} problem(s)",
