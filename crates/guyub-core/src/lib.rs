@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod member;
 pub mod money;
 pub mod nik;
+pub mod payment;
 pub mod percent;
 pub mod phone;
 pub mod region;

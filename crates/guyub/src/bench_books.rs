@@ -44,6 +44,19 @@ pub struct BooksBenchArgs {
     lines: i64,
 }
 
+/// Client `c`'s share of the members when `clients` post at once: every `clients`-th one.
+fn share_of(
+    ids: &[guyub_core::ids::MemberId],
+    c: usize,
+    clients: usize,
+) -> Vec<guyub_core::ids::MemberId> {
+    ids.iter()
+        .skip(c)
+        .step_by(clients.max(1))
+        .copied()
+        .collect()
+}
+
 /// The desk's batches between two readings: how many, how large, how busy.
 fn desk_delta(
     before: guyub_store::counter::DeskStats,
@@ -136,18 +149,14 @@ pub async fn run(a: BooksBenchArgs) -> anyhow::Result<()> {
     // 0. The same deposits straight to the store (no HTTP, no token): what the desk alone
     // reaches, to tell the web layer's share from the books'.
     let per_client = a.deposits / a.clients.max(1);
+    let ids: Vec<_> = roster.iter().map(|m| m.0).collect();
     let desk0 = store.desk_stats();
     let started = Instant::now();
     let mut handles = vec![];
     for c in 0..a.clients {
         let store = store.clone();
         let actor = guyub_store::Actor::system("bench");
-        let members: Vec<_> = roster
-            .iter()
-            .skip(c)
-            .step_by(a.clients)
-            .map(|m| m.0)
-            .collect();
+        let members = share_of(&ids, c, a.clients);
         handles.push(tokio::spawn(async move {
             for i in 0..per_client {
                 let req = CounterRequest {
@@ -186,12 +195,7 @@ pub async fn run(a: BooksBenchArgs) -> anyhow::Result<()> {
     let mut handles = vec![];
     for c in 0..a.clients {
         let app = app.clone();
-        let members: Vec<_> = roster
-            .iter()
-            .skip(c)
-            .step_by(a.clients)
-            .map(|m| m.0)
-            .collect();
+        let members = share_of(&ids, c, a.clients);
         handles.push(tokio::spawn(async move {
             let mut lat = vec![];
             for i in 0..per_client {

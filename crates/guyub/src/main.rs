@@ -4,6 +4,7 @@
 mod bench;
 mod bench_books;
 mod demo;
+mod qris_cli;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -124,6 +125,11 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Benchmarks of the books: deposits through the API, trial balance, passbook.
     BenchBooks(bench_books::BooksBenchArgs),
+    /// QRIS tools: check, decode, convert to dynamic, render (docs/panduan-qris.md).
+    Qris {
+        #[command(subcommand)]
+        cmd: qris_cli::QrisCmd,
+    },
 }
 
 #[derive(Subcommand)]
@@ -507,5 +513,6 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Bench(args) => bench::run(args).await,
         Command::BenchBooks(args) => bench_books::run(args).await,
+        Command::Qris { cmd } => qris_cli::run(cmd),
     }
 }
