@@ -24,7 +24,7 @@ use std::sync::{Arc, OnceLock};
 
 use guyub_core::Msg;
 use guyub_core::ids::{AccountId, KoperasiId, MemberId, ProductId, ReceiptId, SavingsTxId};
-use guyub_core::ledger::{AccountRole, LineInput};
+use guyub_core::ledger::{AccountCode, AccountRole, AccountState, LineInput, check_lines};
 use guyub_core::money::Rupiah;
 use guyub_core::savings::{PayMethod, SavingsKind, TxKind, check_withdrawable, check_withdrawal};
 use sha2::{Digest, Sha256};
@@ -35,7 +35,7 @@ use uuid::Uuid;
 use crate::audit::{self, Action, Record, diff};
 use crate::db::{Db, Tx};
 use crate::ledger::{self, NewEntry, Source, values_sql};
-use crate::savings::{CounterRequest, Product, ProductRow, Receipt, SavingsTx, maturity_of};
+use crate::savings::{CounterRequest, Product, Receipt, SavingsTx, maturity_of};
 use crate::{Actor, StoreError, StoreResult, Tenant, now, on_tx};
 
 /// The most requests posted in one batch.
@@ -93,6 +93,63 @@ fn money_account(roles: &[(Uuid, String)], m: PayMethod) -> StoreResult<AccountI
         .ok_or_else(|| StoreError::corrupt(format!("no account with role {role}")))
 }
 
+/// The journal lines of a request: each product's account (Cr a deposit, Dr a withdrawal)
+/// and one line for the net movement of cash, bank or QRIS clearing.
+fn entry_lines(c: &Checked<'_>, roles: &[(Uuid, String)]) -> StoreResult<Vec<LineInput>> {
+    let mut lines = Vec::with_capacity(c.moves.len() + 1);
+    let mut net = 0i64;
+    for (p, kind, amount) in &c.moves {
+        let (debit, credit) = if *kind == TxKind::Deposit {
+            net += amount.0;
+            (Rupiah::ZERO, *amount)
+        } else {
+            net -= amount.0;
+            (*amount, Rupiah::ZERO)
+        };
+        lines.push(LineInput {
+            account: p.account_id,
+            debit,
+            credit,
+            memo: Some(p.name.clone()),
+        });
+    }
+    let money = money_account(roles, c.method)?;
+    if net != 0 {
+        lines.push(LineInput {
+            account: money,
+            debit: Rupiah(net.max(0)),
+            credit: Rupiah((-net).max(0)),
+            memo: None,
+        });
+    }
+    Ok(lines)
+}
+
+/// An account's state for the core's line checks.
+fn state_of(code: &str, is_header: bool, active: bool) -> StoreResult<AccountState> {
+    Ok(AccountState {
+        code: AccountCode::parse(code).map_err(StoreError::corrupt)?,
+        is_header,
+        active,
+    })
+}
+
+/// A product with the state of the account it posts to.
+#[derive(sqlx::FromRow)]
+struct ProductAccountRow {
+    id: Uuid,
+    code: String,
+    name: String,
+    kind: String,
+    account_id: Uuid,
+    min_balance: i64,
+    term_months: Option<i64>,
+    active: bool,
+    account_code: String,
+    is_header: bool,
+    account_active: bool,
+}
+
 /// A request that passed the checks that need no database.
 struct Checked<'a> {
     job: &'a CounterJob,
@@ -115,8 +172,6 @@ struct Acct {
 /// One savings line a request will write.
 struct Line {
     product: ProductId,
-    /// The product's ledger account.
-    ledger_account: AccountId,
     product_name: String,
     kind: TxKind,
     signed: i64,
@@ -133,6 +188,9 @@ struct Accepted<'a> {
     /// Into the member's savings (positive) or out of them (negative).
     net: i64,
     hash: Option<String>,
+    /// The journal entry's lines, checked by the core, and their total.
+    entry_lines: Vec<LineInput>,
+    total: Rupiah,
 }
 
 /// Checks a request against the rules that need no database.
@@ -258,7 +316,6 @@ fn apply_job(
         changed.insert(key, after);
         lines.push(Line {
             product: p.id,
-            ledger_account: p.account_id,
             product_name: p.name.clone(),
             kind: *kind,
             signed: if *kind == TxKind::Deposit {
@@ -285,15 +342,40 @@ pub async fn post_counter_batch(
 ) -> StoreResult<Vec<StoreResult<Receipt>>> {
     let mut out: Vec<Option<StoreResult<Receipt>>> = jobs.iter().map(|_| None).collect();
     // The coop's products and the accounts cash, bank and QRIS post to.
-    let rows: Vec<ProductRow> = on_tx!(&mut *tx, c => sqlx::query_as(
-        "SELECT id, code, name, kind, account_id, min_balance, term_months, active FROM savings_product
-         WHERE koperasi_id = $1")
+    // With the state of every account they post to, for the core's line checks.
+    let rows: Vec<ProductAccountRow> = on_tx!(&mut *tx, c => sqlx::query_as(
+        "SELECT p.id, p.code, p.name, p.kind, p.account_id, p.min_balance, p.term_months, p.active,
+                a.code AS account_code, a.is_header, a.active AS account_active
+         FROM savings_product p JOIN account a ON a.koperasi_id = p.koperasi_id AND a.id = p.account_id
+         WHERE p.koperasi_id = $1")
         .bind(k.0).fetch_all(&mut **c).await)?;
-    let products: Vec<Product> = rows.into_iter().map(Product::from).collect();
-    let roles: Vec<(Uuid, String)> = on_tx!(&mut *tx, c => sqlx::query_as(
-        "SELECT id, role FROM account WHERE koperasi_id = $1 AND role IN ($2, $3, $4)")
+    let mut states: HashMap<AccountId, AccountState> = HashMap::new();
+    let mut products: Vec<Product> = Vec::with_capacity(rows.len());
+    for r in rows {
+        states.insert(
+            AccountId(r.account_id),
+            state_of(&r.account_code, r.is_header, r.account_active)?,
+        );
+        products.push(Product {
+            id: ProductId(r.id),
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            account_id: AccountId(r.account_id),
+            min_balance: r.min_balance,
+            term_months: r.term_months,
+            active: r.active,
+        });
+    }
+    let money: Vec<(Uuid, String, String, bool, bool)> = on_tx!(&mut *tx, c => sqlx::query_as(
+        "SELECT id, role, code, is_header, active FROM account WHERE koperasi_id = $1 AND role IN ($2, $3, $4)")
         .bind(k.0).bind(AccountRole::Cash.as_str()).bind(AccountRole::Bank.as_str())
         .bind(AccountRole::QrisClearing.as_str()).fetch_all(&mut **c).await)?;
+    let mut roles: Vec<(Uuid, String)> = Vec::with_capacity(money.len());
+    for (id, role, code, is_header, active) in money {
+        states.insert(AccountId(id), state_of(&code, is_header, active)?);
+        roles.push((id, role));
+    }
 
     // Checks that need no database.
     let mut checked: Vec<(usize, Checked<'_>)> = vec![];
@@ -360,36 +442,38 @@ pub async fn post_counter_batch(
     let mut accounts: HashMap<(MemberId, ProductId), Acct> = HashMap::new();
     for chunk in members.chunks(500) {
         let sql = format!(
-            "SELECT id, status FROM member WHERE koperasi_id = $1 AND id IN ({})",
+            "SELECT m.id, m.status, s.id, s.product_id, s.balance, s.maturity_date
+             FROM member m LEFT JOIN savings_account s ON s.koperasi_id = m.koperasi_id AND s.member_id = m.id
+             WHERE m.koperasi_id = $1 AND m.id IN ({})",
             in_list(2, chunk.len())
         );
-        let found: Vec<(Uuid, String)> = on_tx!(&mut *tx, c => {
+        type MemberAccountRow = (
+            Uuid,
+            String,
+            Option<Uuid>,
+            Option<Uuid>,
+            Option<i64>,
+            Option<Date>,
+        );
+        let found: Vec<MemberAccountRow> = on_tx!(&mut *tx, c => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
             for m in chunk { q = q.bind(m.0); }
             q.fetch_all(&mut **c).await
         })?;
-        status.extend(found.into_iter().map(|(id, s)| (MemberId(id), s)));
-        let sql = format!(
-            "SELECT id, member_id, product_id, balance, maturity_date FROM savings_account
-             WHERE koperasi_id = $1 AND member_id IN ({})",
-            in_list(2, chunk.len())
-        );
-        let found: Vec<(Uuid, Uuid, Uuid, i64, Option<Date>)> = on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
-            for m in chunk { q = q.bind(m.0); }
-            q.fetch_all(&mut **c).await
-        })?;
-        for (id, m, p, balance, maturity) in found {
-            accounts.insert(
-                (MemberId(m), ProductId(p)),
-                Acct {
-                    id,
-                    balance,
-                    maturity,
-                    opened_on: None,
-                    renewed: false,
-                },
-            );
+        for (m, st, id, p, balance, maturity) in found {
+            status.insert(MemberId(m), st);
+            if let (Some(id), Some(p), Some(balance)) = (id, p, balance) {
+                accounts.insert(
+                    (MemberId(m), ProductId(p)),
+                    Acct {
+                        id,
+                        balance,
+                        maturity,
+                        opened_on: None,
+                        renewed: false,
+                    },
+                );
+            }
         }
     }
     let before: HashMap<Uuid, i64> = accounts.values().map(|a| (a.id, a.balance)).collect();
@@ -423,6 +507,15 @@ pub async fn post_counter_batch(
             ))));
             continue;
         }
+        // The entry it will post must pass the core's rules (active posting accounts).
+        let entry_lines = entry_lines(c, &roles)?;
+        let total = match check_lines(&entry_lines, |id| states.get(&id).cloned()) {
+            Ok(t) => t,
+            Err(e) => {
+                out[*i] = Some(Err(StoreError::Invalid(e)));
+                continue;
+            }
+        };
         match apply_job(c, &mut accounts) {
             Ok((lines, net)) => accepted.push(Accepted {
                 index: *i,
@@ -431,13 +524,15 @@ pub async fn post_counter_batch(
                 lines,
                 net,
                 hash: hashes.get(i).cloned(),
+                entry_lines,
+                total,
             }),
             Err(e) => out[*i] = Some(Err(e)),
         }
     }
 
     if !accepted.is_empty() {
-        let receipts = write_accepted(tx, k, &accepted, &accounts, &before, &roles).await?;
+        let receipts = write_accepted(tx, k, &accepted, &accounts, &before).await?;
         for (a, r) in accepted.iter().zip(receipts) {
             out[a.index] = Some(Ok(r));
         }
@@ -456,7 +551,6 @@ async fn write_accepted(
     accepted: &[Accepted<'_>],
     accounts: &HashMap<(MemberId, ProductId), Acct>,
     before: &HashMap<Uuid, i64>,
-    roles: &[(Uuid, String)],
 ) -> StoreResult<Vec<Receipt>> {
     // Accounts opened by this batch, then the net change of every account it moved. Each
     // update must land on the balance this batch read; anything else moved it meanwhile.
@@ -525,21 +619,25 @@ async fn write_accepted(
             .bind(k.0).bind(a.id).bind(a.maturity).execute(&mut **c).await.map(|r| r.rows_affected()))?;
     }
 
-    // Receipt numbers, per calendar year, in the order the requests came.
-    let mut per_year: Vec<(i32, i64)> = vec![];
+    // Receipt numbers per calendar year and the journal's entry numbers, in the order the
+    // requests came, reserved in one statement.
+    let mut wanted: Vec<(String, i64)> = vec![("entry".to_string(), accepted.len() as i64)];
     for a in accepted {
-        let y = a.job.req.date.year();
-        match per_year.iter_mut().find(|(year, _)| *year == y) {
+        let name = format!("receipt:{}", a.job.req.date.year());
+        match wanted.iter_mut().find(|(w, _)| *w == name) {
             Some((_, n)) => *n += 1,
-            None => per_year.push((y, 1)),
+            None => wanted.push((name, 1)),
         }
     }
+    let firsts = ledger::reserve_seqs(tx, k, &wanted).await?;
+    let first_entry = *firsts
+        .get("entry")
+        .ok_or_else(|| StoreError::corrupt("no entry number"))?;
     let mut next_no: HashMap<i32, i64> = HashMap::new();
-    for (year, n) in &per_year {
-        next_no.insert(
-            *year,
-            ledger::reserve_seq(tx, k, &format!("receipt:{year}"), *n).await?,
-        );
+    for (name, first) in &firsts {
+        if let Some(year) = name.strip_prefix("receipt:").and_then(|y| y.parse().ok()) {
+            next_no.insert(year, *first);
+        }
     }
     let t = now();
     let mut receipts = Vec::with_capacity(accepted.len());
@@ -563,55 +661,26 @@ async fn write_accepted(
     }
 
     // One journal entry per request: each product's account against the money account's net.
-    let mut entries = Vec::with_capacity(accepted.len());
-    for (a, r) in accepted.iter().zip(&receipts) {
-        let mut lines: Vec<LineInput> = vec![];
-        for l in &a.lines {
-            let amount = Rupiah(l.signed.abs());
-            let (debit, credit) = if l.kind == TxKind::Deposit {
-                (Rupiah::ZERO, amount)
-            } else {
-                (amount, Rupiah::ZERO)
-            };
-            lines.push(LineInput {
-                account: l.ledger_account,
-                debit,
-                credit,
-                memo: Some(l.product_name.clone()),
-            });
-        }
-        let money = money_account(roles, a.method)?;
-        if a.net > 0 {
-            lines.push(LineInput {
-                account: money,
-                debit: Rupiah(a.net),
-                credit: Rupiah::ZERO,
-                memo: None,
-            });
-        } else if a.net < 0 {
-            lines.push(LineInput {
-                account: money,
-                debit: Rupiah::ZERO,
-                credit: Rupiah(-a.net),
-                memo: None,
-            });
-        }
-        entries.push(NewEntry {
+    let entries: Vec<NewEntry> = accepted
+        .iter()
+        .zip(&receipts)
+        .map(|(a, r)| NewEntry {
             date: a.job.req.date,
             description: format!("Simpanan anggota, kuitansi {}", r.receipt_no),
             reference: Some(r.receipt_no.clone()),
             source: Source::Savings,
             source_id: Some(r.id.to_string()),
             reverses: None,
-            lines,
-        });
-    }
+            lines: a.entry_lines.clone(),
+        })
+        .collect();
     let pairs: Vec<(&Actor, &NewEntry)> = accepted
         .iter()
         .zip(&entries)
         .map(|(a, e)| (&a.job.actor, e))
         .collect();
-    let posted = ledger::post_many(tx, k, &pairs).await?;
+    let totals: Vec<Rupiah> = accepted.iter().map(|a| a.total).collect();
+    let posted = ledger::write_entries(tx, k, &pairs, &totals, first_entry).await?;
 
     for chunk in accepted
         .iter()

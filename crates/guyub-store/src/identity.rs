@@ -644,13 +644,24 @@ impl Store {
     /// The user a live (not revoked, user not disabled) token belongs to. Records when the
     /// token was last used, at most once an hour (a write on every API call would cost more
     /// than the call).
-    pub async fn token_user(&self, secret: &str) -> StoreResult<Option<UserId>> {
+    pub async fn token_user(&self, secret: &str) -> StoreResult<Option<UserAuth>> {
         let hash = secret_hash(secret);
-        let row: Option<(Uuid, Option<OffsetDateTime>)> = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT t.user_id, t.last_used_at FROM api_token t JOIN app_user u ON u.id = t.user_id
+        // The user comes with the token: one statement for every API call's sign-in.
+        let row: Option<(
+            Uuid,
+            String,
+            String,
+            String,
+            bool,
+            bool,
+            Option<OffsetDateTime>,
+        )> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT u.id, u.email, u.name, u.password_hash, u.must_change_password, u.disabled, t.last_used_at
+             FROM api_token t JOIN app_user u ON u.id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = $2")
             .bind(&hash).bind(false).fetch_optional(p).await)?;
-        let Some((user, last)) = row else {
+        let Some((id, email, name, password_hash, must_change_password, disabled, last)) = row
+        else {
             return Ok(None);
         };
         let t = now();
@@ -660,7 +671,14 @@ impl Store {
                 .bind(&hash).bind(t).execute(&mut **c).await.map(|r| r.rows_affected()))?;
             tx.commit().await?;
         }
-        Ok(Some(UserId(user)))
+        Ok(Some(UserAuth::from(UserRow {
+            id,
+            email,
+            name,
+            password_hash,
+            must_change_password,
+            disabled,
+        })))
     }
 
     pub async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenInfo>> {

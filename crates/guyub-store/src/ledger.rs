@@ -244,6 +244,44 @@ pub async fn reserve_seq(tx: &mut Tx, k: KoperasiId, name: &str, n: i64) -> Stor
     Ok(last - n + 1)
 }
 
+/// Reserves consecutive values of several per-coop counters in one statement: for each
+/// (name, n) the first of its `n` new values. See [`reserve_seq`].
+pub async fn reserve_seqs(
+    tx: &mut Tx,
+    k: KoperasiId,
+    wanted: &[(String, i64)],
+) -> StoreResult<HashMap<String, i64>> {
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "{} ON CONFLICT (koperasi_id, name) DO UPDATE SET last = book_seq.last + excluded.last RETURNING name, last",
+        values_sql(
+            "INSERT INTO book_seq (koperasi_id, name, last)",
+            wanted.len(),
+            3
+        )
+    );
+    let rows: Vec<(String, i64)> = on_tx!(tx, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        for (name, n) in wanted { q = q.bind(k.0).bind(name.clone()).bind(*n); }
+        q.fetch_all(&mut **c).await
+    })?;
+    let mut out = HashMap::new();
+    for (name, last) in rows {
+        let n = wanted
+            .iter()
+            .find(|(w, _)| *w == name)
+            .map(|(_, n)| *n)
+            .ok_or_else(|| StoreError::corrupt("a counter that was not asked for"))?;
+        out.insert(name, last - n + 1);
+    }
+    if out.len() != wanted.len() {
+        return Err(StoreError::corrupt("a counter name asked for twice"));
+    }
+    Ok(out)
+}
+
 /// The fiscal year of each of `dates`: `Ok(())` where it is open (its period row is made if
 /// it was missing), `Err(year)` where it is closed. Two statements however many dates.
 pub async fn period_states(
@@ -397,6 +435,22 @@ pub async fn post_many(
         }
     }
     let first_no = reserve_seq(tx, k, "entry", entries.len() as i64).await?;
+    write_entries(tx, k, entries, &totals, first_no).await
+}
+
+/// Writes entries that were already checked (their lines by `check_lines`, giving `totals`,
+/// and their dates against closed years), numbered from `first_no` (reserved by the caller
+/// in this transaction): the entries, their lines, and the running balances.
+pub async fn write_entries(
+    tx: &mut Tx,
+    k: KoperasiId,
+    entries: &[(&Actor, &NewEntry)],
+    totals: &[Rupiah],
+    first_no: i64,
+) -> StoreResult<Vec<(EntryId, i64)>> {
+    if entries.len() != totals.len() {
+        return Err(StoreError::corrupt("entries and totals differ in number"));
+    }
     let ids: Vec<(EntryId, i64)> = (0..entries.len())
         .map(|i| (EntryId::new(), first_no + i as i64))
         .collect();

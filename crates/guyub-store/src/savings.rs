@@ -40,7 +40,7 @@ impl Product {
 }
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct ProductRow {
+struct ProductRow {
     id: Uuid,
     code: String,
     name: String,

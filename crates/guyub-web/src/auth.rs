@@ -304,12 +304,12 @@ impl FromRequestParts<AppState> for Caller {
         let lang = crate::i18n::lang_of(&parts.headers, parts.uri.query());
         let ip = client_ip(&parts.extensions, &parts.headers, state.cfg.trust_proxy);
         let store = &state.store;
-        let (user_id, credential) = if let Some(token) = bearer(&parts.headers) {
+        let (user_id, credential, known) = if let Some(token) = bearer(&parts.headers) {
             let user = store
                 .token_user(token)
                 .await?
                 .ok_or(WebError::Unauthenticated)?;
-            (user, Credential::Token)
+            (user.id, Credential::Token, Some(user))
         } else {
             let secret = crate::i18n::cookie(&parts.headers, SESSION_COOKIE)
                 .ok_or(WebError::Unauthenticated)?;
@@ -330,9 +330,13 @@ impl FromRequestParts<AppState> for Caller {
                     csrf: s.csrf_token,
                     active_grant: s.active_grant,
                 },
+                None,
             )
         };
-        let user = store.user(user_id).await?;
+        let user = match known {
+            Some(u) => u,
+            None => store.user(user_id).await?,
+        };
         if user.disabled {
             return Err(WebError::Unauthenticated);
         }
