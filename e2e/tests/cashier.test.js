@@ -9,7 +9,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 
-const { startServer, launchBrowser, phoneContext, signIn, mainText } = require('./helpers');
+const { startServer, launchBrowser, phoneContext, signIn, mainText, screenshot } = require('./helpers');
 
 const KASIR = 'kasir.kspmlg@guyub.test';
 const PENGAWAS = 'pengawas.kspmlg@guyub.test';
@@ -148,6 +148,7 @@ describe('The cashier counter on a phone', { timeout: 60_000 }, () => {
 
       await depositInput(page, 'Simpanan wajib').fill('75.000');
       await depositInput(page, 'Simpanan sukarela').fill('50.000');
+      await screenshot(page, 'cashier-counter');
       const post = await submitCounter(page);
       assert.equal(post.status(), 303, 'the counter redirects to the receipt');
       await page.waitForURL((u) => /^\/k\/[^/]+\/kuitansi\/[^/]+$/.test(u.pathname));
@@ -165,6 +166,7 @@ describe('The cashier counter on a phone', { timeout: 60_000 }, () => {
       assert.match(receipt, /Simpanan sukarela.*Rp 50\.000/);
       assert.equal((await page.locator('tr.total td').innerText()).trim(), 'Rp 125.000');
       assert.match(await page.locator('p.words').innerText(), /seratus dua puluh lima ribu rupiah/i);
+      await screenshot(page, 'cashier-receipt-a6');
 
       // A6 by default; the "58 mm" link switches to the thermal-printer size.
       assert.equal(await page.locator('body').getAttribute('class'), 'a6');

@@ -253,6 +253,7 @@ fn check_job<'a>(job: &'a CounterJob, products: &'a [Product]) -> StoreResult<Ch
 fn apply_job(
     c: &Checked<'_>,
     accounts: &mut HashMap<(MemberId, ProductId), Acct>,
+    pokok_due: Option<Rupiah>,
 ) -> StoreResult<(Vec<Line>, i64)> {
     let member = c.job.req.member;
     let date = c.job.req.date;
@@ -282,6 +283,20 @@ fn apply_job(
                         "The amount is too large.",
                     )
                 })?;
+                // Simpanan pokok is paid once (in one go or in parts) up to the bylaws' amount.
+                if let (SavingsKind::Pokok, Some(due)) = (p.kind(), pokok_due) {
+                    if a.balance > due.0 {
+                        let left = Rupiah((due.0 - (a.balance - amount.0)).max(0));
+                        return Err(StoreError::Conflict(Msg::new(
+                            format!(
+                                "Simpanan pokok menurut AD/ART {due}; setoran ini melebihinya. Yang masih boleh disetor: {left}."
+                            ),
+                            format!(
+                                "Simpanan pokok is {due} by the bylaws; this deposit would exceed it. At most {left} may still be paid."
+                            ),
+                        )));
+                    }
+                }
                 net += amount.0;
                 a
             }
@@ -481,6 +496,20 @@ pub async fn post_counter_batch(
     let dates: Vec<Date> = checked.iter().map(|(_, c)| c.job.req.date).collect();
     let periods = ledger::period_states(tx, k, &dates).await?;
 
+    // The bylaws' simpanan pokok per year, read only when a request pays pokok.
+    let pays_pokok = checked.iter().any(|(_, c)| {
+        c.moves
+            .iter()
+            .any(|(p, k, _)| p.kind() == SavingsKind::Pokok && *k == TxKind::Deposit)
+    });
+    let pokok_by_year: Vec<(i64, i64)> = if pays_pokok {
+        on_tx!(&mut *tx, c => sqlx::query_as(
+            "SELECT effective_year, simpanan_pokok FROM bylaws WHERE koperasi_id = $1 ORDER BY effective_year")
+            .bind(k.0).fetch_all(&mut **c).await)?
+    } else {
+        vec![]
+    };
+
     // Each request in turn, against the balances the ones before it left.
     let mut accepted: Vec<Accepted<'_>> = vec![];
     for (i, c) in &checked {
@@ -516,7 +545,13 @@ pub async fn post_counter_batch(
                 continue;
             }
         };
-        match apply_job(c, &mut accounts) {
+        let pokok_due = pokok_by_year
+            .iter()
+            .rev()
+            .find(|(y, _)| *y <= i64::from(c.job.req.date.year()))
+            .or(pokok_by_year.first())
+            .map(|(_, amount)| Rupiah(*amount));
+        match apply_job(c, &mut accounts, pokok_due) {
             Ok((lines, net)) => accepted.push(Accepted {
                 index: *i,
                 job: c.job,
@@ -937,7 +972,9 @@ async fn run_desk(db: Db, mut inbox: mpsc::Receiver<Ticket>, stats: Arc<DeskCoun
 /// a balance moved by another process), each request is posted again on its own.
 async fn post_batch(db: &Db, batch: Vec<Ticket>) {
     let attempt = async {
+        let t0 = std::time::Instant::now();
         let mut tx = db.begin_write().await?;
+        let t1 = t0.elapsed();
         let mut answers: Vec<Option<StoreResult<Receipt>>> = batch.iter().map(|_| None).collect();
         let mut coops: Vec<KoperasiId> = batch.iter().map(|t| t.k).collect();
         coops.sort();
@@ -956,7 +993,16 @@ async fn post_batch(db: &Db, batch: Vec<Ticket>) {
                 answers[i] = Some(r);
             }
         }
+        let t2 = t0.elapsed();
         tx.commit().await?;
+        tracing::debug!(
+            target: "guyub::desk",
+            requests = batch.len(),
+            begin_us = t1.as_micros() as u64,
+            post_us = (t2 - t1).as_micros() as u64,
+            commit_us = (t0.elapsed() - t2).as_micros() as u64,
+            "batch posted"
+        );
         Ok::<_, StoreError>(answers)
     };
     match attempt.await {

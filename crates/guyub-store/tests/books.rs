@@ -2216,7 +2216,10 @@ async fn random_books(s: &Store, seed: u64, ops: usize) {
                 for m in &movements {
                     let p = products.iter().find(|p| p.id == m.product).unwrap();
                     let b = next.entry((member, p.id)).or_default();
-                    if m.kind == "setoran" {
+                    if m.kind == "setoran" && p.code == "POKOK" && *b + m.amount.0 > 100_000 {
+                        // Pokok only up to the bylaws' amount.
+                        fails = true;
+                    } else if m.kind == "setoran" {
                         *b += m.amount.0;
                         net += m.amount.0;
                         lines.push(cr(p.account_id, m.amount.0));
@@ -2656,4 +2659,85 @@ store_test!(a_time_deposit_paid_into_again_starts_a_new_term, |s| {
     .await
     .unwrap();
     assert!(s.verify_books(None).await.unwrap().is_empty());
+});
+
+// A product whose ledger account was deactivated (while still unused) takes no deposits: the
+// counter refuses that request on its own, names the account, and writes nothing; the other
+// requests of the same batch are posted.
+store_test!(a_product_on_an_inactive_account_is_refused_alone, |s| {
+    let k = new_coop(&s, "KSPA").await;
+    let t = s.tenant(k);
+    let ani = new_member(&t, "Ani", 1).await;
+    let sukarela = product(&t, "SUKARELA").await;
+    let lebaran = t
+        .add_product(
+            &sys(),
+            "LEBARAN",
+            "Simpanan lebaran",
+            guyub_core::savings::SavingsKind::Lain,
+            Rupiah::ZERO,
+            None,
+        )
+        .await
+        .unwrap();
+    t.update_account(&sys(), lebaran.account_id, &lebaran.name, false)
+        .await
+        .unwrap();
+    let d = date!(2025 - 03 - 03);
+    let snap = snapshot(&t).await;
+    let jobs = vec![
+        job(
+            None,
+            counter_req(ani, "tunai", d, vec![deposit(&lebaran, 10_000)]),
+        ),
+        job(
+            None,
+            counter_req(ani, "tunai", d, vec![deposit(&sukarela, 10_000)]),
+        ),
+    ];
+    let mut tx = t.begin().await.unwrap();
+    let out = guyub_store::counter::post_counter_batch(&mut tx, k, &jobs)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut out = out.into_iter();
+    let errors = invalid(out.next().unwrap());
+    assert!(!errors.is_empty());
+    let ok = out.next().unwrap().unwrap();
+    assert_eq!(ok.receipt_no, "KW-2025-000001");
+    assert_eq!(balance_of(&t, ani, lebaran.id).await, 0);
+    assert_eq!(balance_of(&t, ani, sukarela.id).await, 10_000);
+    assert_ne!(snapshot(&t).await, snap);
+    assert_eq!(whole_journal(&t).await.len(), 1);
+    assert!(s.verify_books(None).await.unwrap().is_empty());
+});
+
+// Simpanan pokok is paid once, in one go or in parts, up to the bylaws' amount: more is
+// refused with what may still be paid, and nothing is written.
+store_test!(simpanan_pokok_is_paid_up_to_the_bylaws_amount, |s| {
+    let k = new_coop(&s, "KSPA").await;
+    let t = s.tenant(k);
+    let ani = new_member(&t, "Ani", 1).await;
+    let pokok = product(&t, "POKOK").await;
+    let d = date!(2025 - 02 - 03);
+    t.counter(&kasir(), None, &counter_req(ani, "tunai", d, vec![deposit(&pokok, 60_000)]))
+        .await
+        .unwrap();
+    let snap = snapshot(&t).await;
+    let msg = conflict(
+        t.counter(&kasir(), None, &counter_req(ani, "tunai", d, vec![deposit(&pokok, 50_000)]))
+            .await,
+    );
+    assert!(msg.id.contains("Rp 100.000") && msg.id.contains("Rp 40.000"), "{msg:?}");
+    assert!(msg.en.contains("bylaws"), "{msg:?}");
+    assert_eq!(snapshot(&t).await, snap);
+    t.counter(&kasir(), None, &counter_req(ani, "tunai", d, vec![deposit(&pokok, 40_000)]))
+        .await
+        .unwrap();
+    assert_eq!(balance_of(&t, ani, pokok.id).await, 100_000);
+    conflict(
+        t.counter(&kasir(), None, &counter_req(ani, "tunai", d, vec![deposit(&pokok, 1_000)]))
+            .await,
+    );
+    assert_eq!(balance_of(&t, ani, pokok.id).await, 100_000);
 });

@@ -222,6 +222,7 @@ nav-books = Books
 cashier-title = Cashier
 cashier-due = Still due
 cashier-paid-up = Paid up to this month
+cashier-pokok-paid = Paid in full, as the bylaws require
 cashier-arrears = Mandatory savings in arrears for { $months } months ({ $amount }): { $list }.
 cashier-balance = balance
 cashier-deposit = Deposit

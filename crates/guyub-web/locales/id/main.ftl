@@ -222,6 +222,7 @@ nav-books = Pembukuan
 cashier-title = Kasir
 cashier-due = Kurang bayar
 cashier-paid-up = Sudah lunas sampai bulan ini
+cashier-pokok-paid = Lunas sesuai AD/ART
 cashier-arrears = Tunggakan simpanan wajib { $months } bulan ({ $amount }): { $list }.
 cashier-balance = saldo
 cashier-deposit = Setor

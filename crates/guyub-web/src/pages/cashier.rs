@@ -86,6 +86,8 @@ pub struct CounterLine {
     pub deposit: String,
     pub withdraw: String,
     pub withdrawable: bool,
+    /// False for a simpanan pokok already paid in full (the store refuses more).
+    pub depositable: bool,
 }
 
 /// What the counter says about a time deposit's maturity: its date and whether it may be
@@ -154,6 +156,7 @@ async fn counter_page(
                     let due = Rupiah(bylaws.simpanan_pokok.0 - b.balance);
                     format!("{}: {}", crate::i18n::t(lang, "cashier-due"), due)
                 }
+                SavingsKind::Pokok => crate::i18n::t(lang, "cashier-pokok-paid"),
                 SavingsKind::Wajib => {
                     let a = wajib_arrears(
                         m.joined_on,
@@ -199,6 +202,7 @@ async fn counter_page(
                 withdraw: typed.get(&format!("wd_{id}")).cloned().unwrap_or_default(),
                 // The core's rule: sukarela always, a time deposit from its maturity date.
                 withdrawable: check_withdrawable(kind, b.maturity_date, today).is_ok(),
+                depositable: kind != SavingsKind::Pokok || b.balance < bylaws.simpanan_pokok.0,
                 maturity: maturity_note(kind, b.maturity_date, b.product.term_months, today, lang),
                 name: b.product.name.clone(),
                 kind: kind.as_str().to_string(),
