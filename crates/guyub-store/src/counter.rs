@@ -35,7 +35,7 @@ use uuid::Uuid;
 use crate::audit::{self, Action, Record, diff};
 use crate::db::{Db, Tx};
 use crate::ledger::{self, NewEntry, Source, values_sql};
-use crate::savings::{CounterRequest, Product, Receipt, SavingsTx, maturity_of};
+use crate::savings::{CounterRequest, Product, ProductRow, Receipt, SavingsTx, maturity_of};
 use crate::{Actor, StoreError, StoreResult, Tenant, now, on_tx};
 
 /// The most requests posted in one batch.
@@ -137,14 +137,8 @@ fn state_of(code: &str, is_header: bool, active: bool) -> StoreResult<AccountSta
 /// A product with the state of the account it posts to.
 #[derive(sqlx::FromRow)]
 struct ProductAccountRow {
-    id: Uuid,
-    code: String,
-    name: String,
-    kind: String,
-    account_id: Uuid,
-    min_balance: i64,
-    term_months: Option<i64>,
-    active: bool,
+    #[sqlx(flatten)]
+    product: ProductRow,
     account_code: String,
     is_header: bool,
     account_active: bool,
@@ -368,19 +362,10 @@ pub async fn post_counter_batch(
     let mut products: Vec<Product> = Vec::with_capacity(rows.len());
     for r in rows {
         states.insert(
-            AccountId(r.account_id),
+            AccountId(r.product.account_id),
             state_of(&r.account_code, r.is_header, r.account_active)?,
         );
-        products.push(Product {
-            id: ProductId(r.id),
-            code: r.code,
-            name: r.name,
-            kind: r.kind,
-            account_id: AccountId(r.account_id),
-            min_balance: r.min_balance,
-            term_months: r.term_months,
-            active: r.active,
-        });
+        products.push(Product::from(r.product));
     }
     let money: Vec<(Uuid, String, String, bool, bool)> = on_tx!(&mut *tx, c => sqlx::query_as(
         "SELECT id, role, code, is_header, active FROM account WHERE koperasi_id = $1 AND role IN ($2, $3, $4)")

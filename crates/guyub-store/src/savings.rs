@@ -40,12 +40,12 @@ impl Product {
 }
 
 #[derive(sqlx::FromRow)]
-struct ProductRow {
+pub(crate) struct ProductRow {
     id: Uuid,
     code: String,
     name: String,
     kind: String,
-    account_id: Uuid,
+    pub(crate) account_id: Uuid,
     min_balance: i64,
     term_months: Option<i64>,
     active: bool,
