@@ -5,6 +5,7 @@
 use guyub_core::ids::{AccountId, KoperasiId};
 use uuid::Uuid;
 
+use crate::on_db;
 use crate::{Db, StoreResult};
 
 /// Adds `entries` two-line entries (Dr `debit` / Cr `credit`, Rp 1.000 each, dated over the
@@ -63,6 +64,14 @@ pub async fn fill_journal(
             sqlx::query("ANALYZE").execute(p).await?;
         }
     }
+    // The journal's counter follows the bulk entries, so later postings number after them.
+    let last: i64 = on_db!(db, p => sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(entry_no), 0) AS BIGINT) FROM journal_entry WHERE koperasi_id = $1")
+        .bind(k.0).fetch_one(p).await)?;
+    on_db!(db, p => sqlx::query(
+        "INSERT INTO book_seq (koperasi_id, name, last) VALUES ($1, 'entry', $2)
+         ON CONFLICT (koperasi_id, name) DO UPDATE SET last = excluded.last")
+        .bind(k.0).bind(last).execute(p).await.map(|_| ()))?;
     Ok(entries * 2)
 }
 
