@@ -71,6 +71,8 @@ typed_id!(
     SavingsTxId,
     /// A cashier's receipt (one or more payments taken together).
     ReceiptId,
+    /// A bank account a coop receives transfers on (payment settings).
+    BankAccountId,
 );
 
 #[cfg(test)]

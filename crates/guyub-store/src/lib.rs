@@ -17,6 +17,7 @@ pub mod import;
 pub mod ledger;
 pub mod member;
 pub mod opening;
+pub mod payment;
 pub mod savings;
 pub mod verify;
 

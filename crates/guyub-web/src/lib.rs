@@ -14,6 +14,7 @@ pub mod import_service;
 pub mod metrics;
 pub mod opening_file;
 pub mod pages;
+pub mod qr_image;
 pub mod ratelimit;
 pub mod state;
 pub mod table_file;
@@ -199,6 +200,22 @@ fn page_routes() -> Router<AppState> {
             "/k/{kid}/buku/saldo-awal/{iid}/simpan",
             post(pages::export::opening_commit),
         )
+        // ROUTES-PAYMENT (payment settings: static QRIS, bank accounts, MDR)
+        .route("/k/{kid}/pembayaran", get(pages::payment::show))
+        .route("/k/{kid}/pembayaran/qris", post(pages::payment::set_qris))
+        .route(
+            "/k/{kid}/pembayaran/rekening",
+            post(pages::payment::add_account),
+        )
+        .route(
+            "/k/{kid}/pembayaran/rekening/{bid}/utama",
+            post(pages::payment::set_default),
+        )
+        .route(
+            "/k/{kid}/pembayaran/rekening/{bid}/nonaktif",
+            post(pages::payment::deactivate),
+        )
+        .route("/k/{kid}/pembayaran/mdr", post(pages::payment::set_mdr))
         .route("/admin", get(admin::index))
         .route(
             "/admin/koperasi/baru",

@@ -108,6 +108,13 @@ const ROUTES: &[Route] = &[
     r("GET", "/k/{kid}/buku/saldo-awal/templat.csv", Page),
     r("GET", "/k/{kid}/buku/saldo-awal/{iid}", Page),
     r("POST", "/k/{kid}/buku/saldo-awal/{iid}/simpan", Page),
+    // ROUTES-PAYMENT
+    r("GET", "/k/{kid}/pembayaran", Page),
+    r("POST", "/k/{kid}/pembayaran/qris", Page),
+    r("POST", "/k/{kid}/pembayaran/rekening", Page),
+    r("POST", "/k/{kid}/pembayaran/rekening/{bid}/utama", Page),
+    r("POST", "/k/{kid}/pembayaran/rekening/{bid}/nonaktif", Page),
+    r("POST", "/k/{kid}/pembayaran/mdr", Page),
     r("GET", "/admin", Page),
     r("GET", "/admin/koperasi/baru", Page),
     r("POST", "/admin/koperasi/baru", Page),
@@ -171,6 +178,9 @@ const ROUTES: &[Route] = &[
         Api,
     ),
     r("GET", "/api/v1/coops/{coop_id}/receipts/{receipt_id}", Api),
+    // API-PAYMENT
+    r("GET", "/api/v1/coops/{coop_id}/payment-settings", Api),
+    r("PUT", "/api/v1/coops/{coop_id}/payment-settings", Api),
 ];
 
 fn is_coop_route(path: &str) -> bool {
@@ -335,7 +345,11 @@ fn fill(w: &World, path: &str) -> String {
         // Ids the access check refuses before it looks them up.
         .replace("{aid}", "01a00000-0000-7000-8000-000000000001")
         .replace("{rid}", "01a00000-0000-7000-8000-000000000002")
+        .replace("{bid}", "01a00000-0000-7000-8000-000000000003")
 }
+
+/// A valid static QRIS (DANA), for the payment settings routes.
+const QRIS_DANA: &str = "00020101021126570011ID.DANA.WWW011893600915303371673602090337167360303UMI51440014ID.CO.QRIS.WWW0215ID10265623758930303UMI5204737253033605802ID5906Conweb6014Kota Palembang61053016163045C12";
 
 const NEW_NIK_BIRTH: (i32, u8, u8) = (1991, 4, 14);
 
@@ -448,6 +462,23 @@ fn payload(w: &World, method: &str, path: &str, csrf: &str) -> (String, Payload)
             Part::text("_csrf", csrf),
             Part::file("file", "anggota.csv", "text/csv", valid_csv()),
         ]),
+        "/k/{kid}/pembayaran/qris" => Payload::Multipart(vec![
+            Part::text("_csrf", csrf),
+            Part::text("payload", QRIS_DANA),
+        ]),
+        "/k/{kid}/pembayaran/rekening" => with_csrf(fields(&[
+            ("bank_name", "Bank Penyusup"),
+            ("account_number", "9999999999"),
+            ("holder_name", "Penyusup Diretas"),
+        ])),
+        "/k/{kid}/pembayaran/mdr" => {
+            with_csrf(fields(&[("mdr", "0,7"), ("effective_on", "2025-01-01")]))
+        }
+        "/api/v1/coops/{coop_id}/payment-settings" => Payload::Json(json!({
+            "qris": QRIS_DANA,
+            "add_bank_accounts": [{"bank_name": "Bank Penyusup", "account_number": "9999999999", "holder_name": "Penyusup Diretas"}],
+            "mdr": {"effective_on": "2025-01-01", "rate_bp": 70}
+        })),
         "/admin/pengguna/baru" => with_csrf(fields(&[
             ("email", "baru@asing.test"),
             ("name", "Pengguna Baru"),

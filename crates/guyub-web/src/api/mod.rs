@@ -5,6 +5,7 @@
 pub mod books;
 pub mod coops;
 pub mod members;
+pub mod payment;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -64,6 +65,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(books::passbook))
         .routes(routes!(books::post_savings_transaction))
         .routes(routes!(books::get_receipt))
+        // API-PAYMENT
+        .routes(routes!(
+            payment::get_payment_settings,
+            payment::put_payment_settings
+        ))
         .split_for_parts()
 }
 

@@ -175,6 +175,7 @@ struct ProfilePage {
     quorum: String,
     number_format: String,
     can_write: bool,
+    can_see_payment: bool,
 }
 
 pub async fn profile(
@@ -202,6 +203,7 @@ pub async fn profile(
         quorum: b.quorum.describe(lang),
         number_format: b.member_number_format.as_str().to_string(),
         can_write: access.allows(Need::WriteCoop),
+        can_see_payment: access.allows(Need::ReadBooks),
     }))
 }
 

@@ -14,6 +14,7 @@ pub mod export;
 pub mod home;
 pub mod import;
 pub mod members;
+pub mod payment;
 pub mod region;
 pub mod savings;
 pub mod signin;
@@ -140,6 +141,11 @@ impl Page {
             "cash-closed",
             "member-settled",
             "settlement-paid",
+            "qris-saved",
+            "qris-saved-fixed",
+            "bank-account-added",
+            "bank-account-updated",
+            "mdr-saved",
         ];
         self.flash = ok
             .filter(|k| KNOWN.contains(k))

@@ -1,0 +1,40 @@
+# A coop's payment settings: static QRIS, bank accounts, MDR.
+
+ok-qris-saved = QRIS saved. Check the name, NMID and city below.
+ok-qris-saved-fixed = QRIS saved (surrounding spaces removed, CRC letters corrected). Check the name, NMID and city below.
+ok-bank-account-added = Bank account saved.
+ok-bank-account-updated = Bank account updated.
+ok-mdr-saved = MDR saved.
+
+pay-title = Payment settings
+pay-intro = The coop's static QRIS, accounts for transfers, and the MDR (the fee the QRIS provider deducts).
+pay-qris = Static QRIS
+pay-merchant-name = Merchant name
+pay-city = City
+pay-acquirer = Provider (PJSP)
+pay-check-hint = Compare the name, NMID and city with the sticker. If they differ, this code is not the coop's.
+pay-payload = QRIS content
+pay-no-qris = No static QRIS yet.
+pay-nothing-saved = Nothing was saved.
+pay-paste = Paste the QRIS content (text starting with 000201)
+pay-upload = or upload a photo/screenshot of the QRIS sticker (PNG or JPEG)
+pay-upload-hint = If an image is chosen, the code is read from the image and the text above is ignored.
+pay-save-qris = Save QRIS
+pay-accounts = Bank accounts for transfers
+pay-no-accounts = No accounts yet.
+pay-bank = Bank name
+pay-number = Account number
+pay-holder = Account holder
+pay-status = Status
+pay-default = Default
+pay-active = Active
+pay-inactive = Inactive
+pay-make-default = Make default
+pay-deactivate = Deactivate
+pay-add-account = Add account
+pay-mdr = MDR (merchant discount rate)
+pay-mdr-hint = The percentage the QRIS provider deducts from each payment, e.g. 0.3 or 0.7. A new rate applies from its date; old rates stay on record.
+pay-no-mdr = No MDR yet.
+pay-effective-on = Effective from
+pay-in-force = in force today
+pay-save-mdr = Save MDR

@@ -1,0 +1,40 @@
+# Pengaturan pembayaran koperasi: QRIS statis, rekening bank, MDR.
+
+ok-qris-saved = QRIS tersimpan. Periksa nama, NMID dan kota di bawah.
+ok-qris-saved-fixed = QRIS tersimpan (spasi di awal/akhir dibuang, huruf CRC dibetulkan). Periksa nama, NMID dan kota di bawah.
+ok-bank-account-added = Rekening bank tersimpan.
+ok-bank-account-updated = Rekening bank diperbarui.
+ok-mdr-saved = MDR tersimpan.
+
+pay-title = Pengaturan pembayaran
+pay-intro = QRIS statis koperasi, rekening untuk transfer, dan MDR (biaya yang dipotong penyedia QRIS).
+pay-qris = QRIS statis
+pay-merchant-name = Nama merchant
+pay-city = Kota
+pay-acquirer = Penyedia (PJSP)
+pay-check-hint = Cocokkan nama, NMID dan kota dengan stiker. Jika berbeda, kode ini bukan milik koperasi.
+pay-payload = Isi kode QRIS
+pay-no-qris = Belum ada QRIS statis.
+pay-nothing-saved = Tidak ada yang disimpan.
+pay-paste = Tempel isi QRIS (teks yang dimulai dengan 000201)
+pay-upload = atau unggah foto/tangkapan layar stiker QRIS (PNG atau JPEG)
+pay-upload-hint = Jika gambar dipilih, kode dibaca dari gambar dan teks di atas diabaikan.
+pay-save-qris = Simpan QRIS
+pay-accounts = Rekening bank untuk transfer
+pay-no-accounts = Belum ada rekening.
+pay-bank = Nama bank
+pay-number = Nomor rekening
+pay-holder = Atas nama
+pay-status = Status
+pay-default = Utama
+pay-active = Aktif
+pay-inactive = Nonaktif
+pay-make-default = Jadikan utama
+pay-deactivate = Nonaktifkan
+pay-add-account = Tambah rekening
+pay-mdr = MDR (merchant discount rate)
+pay-mdr-hint = Persentase yang dipotong penyedia QRIS dari setiap pembayaran, mis. 0,3 atau 0,7. Tarif baru berlaku mulai tanggalnya; tarif lama tetap tercatat.
+pay-no-mdr = Belum ada MDR.
+pay-effective-on = Berlaku mulai
+pay-in-force = berlaku hari ini
+pay-save-mdr = Simpan MDR

@@ -1,0 +1,416 @@
+//! A coop's payment settings page: the static QRIS (pasted, or read from a photo or screenshot
+//! of the sticker), bank accounts for transfers, and the MDR with its effective date.
+//!
+//! The board (pengurus, admin) changes them (`Need::WriteCoop`); those who read the books
+//! (pengawas too) see them. Every form carries the CSRF token and ends in a redirect.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use guyub_core::ids::BankAccountId;
+use guyub_core::member::parse_date;
+use guyub_core::payment::qr;
+use guyub_core::payment::settings::{
+    BankAccountInput, static_qris, validate_bank_account, validate_mdr,
+};
+use guyub_core::{FieldError, Msg, fmt_id};
+use guyub_store::StoreError;
+use guyub_store::coop::Koperasi;
+use guyub_store::payment::{MdrRate, PaymentChange, PaymentSettings};
+use serde::Deserialize;
+
+use super::members::{OkQuery, today_in};
+use super::{Form, Page, render, render_status, too_large};
+use crate::auth::{Access, Caller, Need, coop_access};
+use crate::error::{WebError, WebResult, field_messages};
+use crate::state::AppState;
+
+/// The stored QRIS as the page shows it, with its QR code.
+pub struct QrisView {
+    pub merchant_name: String,
+    pub nmid: String,
+    pub city: String,
+    pub acquirer: String,
+    pub payload: String,
+    pub svg: String,
+}
+
+pub struct AccountView {
+    pub id: String,
+    pub bank_name: String,
+    pub account_number: String,
+    pub holder_name: String,
+    pub is_default: bool,
+    pub active: bool,
+}
+
+pub struct MdrView {
+    pub effective_on: String,
+    pub rate: String,
+    pub in_force: bool,
+}
+
+/// What a form sent back shows again, with its errors.
+#[derive(Default)]
+pub struct Again {
+    pub qris_text: String,
+    pub qris_error: Option<String>,
+    pub account: AccountFields,
+    pub mdr: MdrFields,
+    pub errors: BTreeMap<String, String>,
+}
+
+#[derive(Template)]
+#[template(path = "payment/settings.html")]
+struct SettingsPage {
+    p: Page,
+    kid: String,
+    can_write: bool,
+    qris: Option<QrisView>,
+    accounts: Vec<AccountView>,
+    mdr: Vec<MdrView>,
+    today: String,
+    again: Again,
+}
+
+fn page(
+    caller: &Caller,
+    coop: &Koperasi,
+    access: &Access,
+    s: PaymentSettings,
+    again: Again,
+    ok: Option<&str>,
+) -> SettingsPage {
+    let lang = caller.lang;
+    let kid = coop.id.to_string();
+    let today = today_in(coop);
+    let in_force = s.mdr.iter().find(|r| r.effective_on <= today).copied();
+    SettingsPage {
+        p: Page::new(caller, "pay-title")
+            .in_coop(coop, access, "profile")
+            .at(&format!("/k/{kid}/pembayaran"))
+            .flash(ok),
+        can_write: access.allows(Need::WriteCoop),
+        qris: s.qris.map(|q| QrisView {
+            svg: qr::svg(&q.payload, 4, &format!("QRIS {}", q.merchant_name)).unwrap_or_default(),
+            merchant_name: q.merchant_name,
+            nmid: q.nmid.unwrap_or_else(|| "-".into()),
+            city: q.city,
+            acquirer: q.acquirer.unwrap_or_else(|| "-".into()),
+            payload: q.payload,
+        }),
+        accounts: s
+            .accounts
+            .into_iter()
+            .map(|a| AccountView {
+                id: a.id.to_string(),
+                bank_name: a.bank_name,
+                account_number: a.account_number,
+                holder_name: a.holder_name,
+                is_default: a.is_default,
+                active: a.active,
+            })
+            .collect(),
+        mdr: s
+            .mdr
+            .iter()
+            .map(|r| MdrView {
+                effective_on: fmt_id::tanggal(r.effective_on, lang),
+                rate: r.rate.to_string(),
+                in_force: Some(*r) == in_force,
+            })
+            .collect(),
+        today: today.to_string(),
+        kid,
+        again,
+    }
+}
+
+/// Shows the page again with what was sent and why it was refused (nothing was saved).
+async fn refused(
+    state: &AppState,
+    caller: &Caller,
+    coop: &Koperasi,
+    access: &Access,
+    status: StatusCode,
+    again: Again,
+) -> WebResult<Response> {
+    let s = state.store.tenant(coop.id).payment_settings().await?;
+    Ok(render_status(
+        status,
+        &page(caller, coop, access, s, again, None),
+    ))
+}
+
+fn done(kid: &str, ok: &str) -> Response {
+    Redirect::to(&format!("/k/{kid}/pembayaran?ok={ok}")).into_response()
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kid): Path<String>,
+    Query(oq): Query<OkQuery>,
+) -> WebResult<Response> {
+    let (coop, access) = coop_access(&state, &caller, &kid, Need::ReadBooks).await?;
+    let s = state.store.tenant(coop.id).payment_settings().await?;
+    Ok(render(&page(
+        &caller,
+        &coop,
+        &access,
+        s,
+        Again::default(),
+        oq.ok.as_deref(),
+    )))
+}
+
+/// The QRIS form: the CSRF token, the pasted text, and an optional image of the sticker.
+async fn read_qris_form(mut mp: Multipart) -> Result<(String, String, Vec<u8>), WebError> {
+    let (mut csrf, mut text, mut image) = (String::new(), String::new(), Vec::new());
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) => {
+                return Err(WebError::BadRequest(Msg::new(
+                    format!("Unggahan tidak dapat dibaca: {e}"),
+                    format!("The upload cannot be read: {e}"),
+                )));
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = field.bytes().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                WebError::BadRequest(Msg::new(
+                    "Unggahan terputus; coba lagi.",
+                    "The upload was cut off; try again.",
+                ))
+            }
+        })?;
+        match name.as_str() {
+            "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "payload" => text = String::from_utf8_lossy(&bytes).into_owned(),
+            "image" => image = bytes.to_vec(),
+            _ => {}
+        }
+    }
+    Ok((csrf, text, image))
+}
+
+/// Saves the static QRIS: from the image when one was chosen, else from the pasted text.
+pub async fn set_qris(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kid): Path<String>,
+    mp: Multipart,
+) -> WebResult<Response> {
+    let (coop, access) = coop_access(&state, &caller, &kid, Need::WriteCoop).await?;
+    let (csrf, text, image) = read_qris_form(mp).await?;
+    caller.check_csrf(&csrf)?;
+    let read = if image.is_empty() {
+        Ok(text.clone())
+    } else {
+        crate::qr_image::read_qr(&image)
+    };
+    let q = match read.and_then(|t| static_qris(&t)) {
+        Ok(q) => q,
+        Err(m) => {
+            let again = Again {
+                qris_text: text,
+                qris_error: Some(m.get(caller.lang).to_string()),
+                ..Default::default()
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return refused(&state, &caller, &coop, &access, status, again).await;
+        }
+    };
+    let ok = if q.warnings().is_empty() {
+        "qris-saved"
+    } else {
+        "qris-saved-fixed"
+    };
+    let change = PaymentChange {
+        qris: Some(q),
+        ..Default::default()
+    };
+    state
+        .store
+        .tenant(coop.id)
+        .update_payment_settings(&caller.actor(), &change)
+        .await?;
+    Ok(done(&kid, ok))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AccountFields {
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
+    #[serde(default)]
+    pub bank_name: String,
+    #[serde(default)]
+    pub account_number: String,
+    #[serde(default)]
+    pub holder_name: String,
+}
+
+pub async fn add_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kid): Path<String>,
+    Form(f): Form<AccountFields>,
+) -> WebResult<Response> {
+    let (coop, access) = coop_access(&state, &caller, &kid, Need::WriteCoop).await?;
+    caller.check_csrf(&f.csrf)?;
+    let input = BankAccountInput {
+        bank_name: f.bank_name.clone(),
+        account_number: f.account_number.clone(),
+        holder_name: f.holder_name.clone(),
+    };
+    let again = |errors: &[FieldError], f: AccountFields| Again {
+        account: f,
+        errors: field_messages(errors, caller.lang),
+        ..Default::default()
+    };
+    let valid = match validate_bank_account(&input) {
+        Ok(v) => v,
+        Err(errors) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            let a = again(&errors, f);
+            return refused(&state, &caller, &coop, &access, status, a).await;
+        }
+    };
+    let change = PaymentChange {
+        add_accounts: vec![valid],
+        ..Default::default()
+    };
+    match state
+        .store
+        .tenant(coop.id)
+        .update_payment_settings(&caller.actor(), &change)
+        .await
+    {
+        Ok(()) => Ok(done(&kid, "bank-account-added")),
+        Err(StoreError::Conflict(m)) => {
+            let a = again(&[FieldError::new("account_number", m)], f);
+            refused(&state, &caller, &coop, &access, StatusCode::CONFLICT, a).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
+}
+
+fn account_id(bid: &str) -> WebResult<BankAccountId> {
+    BankAccountId::parse(bid).ok_or(WebError::NotFound)
+}
+
+pub async fn set_default(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kid, bid)): Path<(String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> WebResult<Response> {
+    let (coop, _) = coop_access(&state, &caller, &kid, Need::WriteCoop).await?;
+    caller.check_csrf(&f.csrf)?;
+    let change = PaymentChange {
+        default_account: Some(account_id(&bid)?),
+        ..Default::default()
+    };
+    state
+        .store
+        .tenant(coop.id)
+        .update_payment_settings(&caller.actor(), &change)
+        .await?;
+    Ok(done(&kid, "bank-account-updated"))
+}
+
+pub async fn deactivate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kid, bid)): Path<(String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> WebResult<Response> {
+    let (coop, _) = coop_access(&state, &caller, &kid, Need::WriteCoop).await?;
+    caller.check_csrf(&f.csrf)?;
+    let change = PaymentChange {
+        deactivate: vec![account_id(&bid)?],
+        ..Default::default()
+    };
+    state
+        .store
+        .tenant(coop.id)
+        .update_payment_settings(&caller.actor(), &change)
+        .await?;
+    Ok(done(&kid, "bank-account-updated"))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MdrFields {
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
+    #[serde(default)]
+    pub mdr: String,
+    #[serde(default)]
+    pub effective_on: String,
+}
+
+/// Reads an effective date (empty = no date; an unreadable one is an error of its own).
+pub fn effective_date(raw: &str) -> Result<Option<time::Date>, FieldError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_date(raw).map(Some).ok_or_else(|| {
+        FieldError::new(
+            "effective_on",
+            Msg::new(
+                "Tanggal tidak dapat dibaca (contoh: 2025-01-01).",
+                "The date cannot be read (example: 2025-01-01).",
+            ),
+        )
+    })
+}
+
+pub async fn set_mdr(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kid): Path<String>,
+    Form(f): Form<MdrFields>,
+) -> WebResult<Response> {
+    let (coop, access) = coop_access(&state, &caller, &kid, Need::WriteCoop).await?;
+    caller.check_csrf(&f.csrf)?;
+    let parsed = effective_date(&f.effective_on)
+        .map_err(|e| vec![e])
+        .and_then(|d| validate_mdr(&f.mdr, d));
+    let (rate, effective_on) = match parsed {
+        Ok(x) => x,
+        Err(errors) => {
+            let again = Again {
+                errors: field_messages(&errors, caller.lang),
+                mdr: f,
+                ..Default::default()
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return refused(&state, &caller, &coop, &access, status, again).await;
+        }
+    };
+    let change = PaymentChange {
+        mdr: Some(MdrRate { effective_on, rate }),
+        ..Default::default()
+    };
+    state
+        .store
+        .tenant(coop.id)
+        .update_payment_settings(&caller.actor(), &change)
+        .await?;
+    Ok(done(&kid, "mdr-saved"))
+}
