@@ -119,7 +119,9 @@ impl Db {
     pub fn single_writer(&self) -> Db {
         match self {
             Db::Sqlite(p) => {
-                let opts = (*p.connect_options()).clone().statement_cache_capacity(1024);
+                let opts = (*p.connect_options())
+                    .clone()
+                    .statement_cache_capacity(1024);
                 Db::Sqlite(
                     SqlitePoolOptions::new()
                         .max_connections(1)
@@ -128,7 +130,9 @@ impl Db {
                 )
             }
             Db::Pg(p) => {
-                let opts = (*p.connect_options()).clone().statement_cache_capacity(1024);
+                let opts = (*p.connect_options())
+                    .clone()
+                    .statement_cache_capacity(1024);
                 Db::Pg(
                     PgPoolOptions::new()
                         .max_connections(1)

@@ -2471,10 +2471,17 @@ store_test!(one_batch_answers_each_request_alone, |s| {
     assert_eq!(r1.total, -30_000);
     assert_eq!(r1.lines[0].balance_after, 20_000);
     let msg = conflict(next());
-    assert!(msg.en.contains("balance") || msg.en.contains("Balance"), "{msg:?}");
+    assert!(
+        msg.en.contains("balance") || msg.en.contains("Balance"),
+        "{msg:?}"
+    );
     assert!(has_field(&invalid(next()), "method"));
     assert_not_found(next());
-    assert_eq!(next().unwrap().id, first.id, "a replay answers the first receipt");
+    assert_eq!(
+        next().unwrap().id,
+        first.id,
+        "a replay answers the first receipt"
+    );
     let msg = conflict(next());
     assert!(msg.id.contains("idempotensi"), "{msg:?}");
     conflict(next());
@@ -2509,7 +2516,10 @@ store_test!(one_batch_answers_each_request_alone, |s| {
         "nothing for another coop's member"
     );
     let r1_entry = entry_of_receipt(&t, &r1).await;
-    assert_eq!(lines_of(&r1_entry), vec![l("1102", 0, 30_000), l("2101", 30_000, 0)]);
+    assert_eq!(
+        lines_of(&r1_entry),
+        vec![l("1102", 0, 30_000), l("2101", 30_000, 0)]
+    );
     assert!(s.verify_books(None).await.unwrap().is_empty());
 
     // A batch of refusals only changes nothing at all.
@@ -2563,7 +2573,11 @@ store_test!(desk_posts_concurrent_requests_of_two_coops, |s| {
             let withdrawal = mv.kind == "penarikan";
             let r = s
                 .tenant(k)
-                .counter(&kasir(), Some(&format!("race-{i}")), &counter_req(m, "tunai", d, vec![mv]))
+                .counter(
+                    &kasir(),
+                    Some(&format!("race-{i}")),
+                    &counter_req(m, "tunai", d, vec![mv]),
+                )
                 .await;
             (k, m, withdrawal, r)
         }));
@@ -2587,7 +2601,11 @@ store_test!(desk_posts_concurrent_requests_of_two_coops, |s| {
         for m in members {
             let b = balance_of(&t, *m, sukarela.id).await;
             assert!(b >= 0);
-            assert_eq!(b, *expected.get(&(*k, *m)).unwrap_or(&10_000), "no lost update");
+            assert_eq!(
+                b,
+                *expected.get(&(*k, *m)).unwrap_or(&10_000),
+                "no lost update"
+            );
         }
         let n = 4 + posted.get(k).copied().unwrap_or(0);
         let (receipts, entries) = numbers(&t).await;
@@ -2616,19 +2634,37 @@ store_test!(a_time_deposit_paid_into_again_starts_a_new_term, |s| {
         .unwrap();
     let opened = date!(2025 - 01 - 15);
     let matured = date!(2025 - 07 - 15);
-    t.counter(&kasir(), None, &counter_req(ani, "tunai", opened, vec![deposit(&depo, 1_000_000)]))
-        .await
-        .unwrap();
-    let early = counter_req(ani, "tunai", date!(2025 - 07 - 14), vec![withdraw(&depo, 1_000_000)]);
+    t.counter(
+        &kasir(),
+        None,
+        &counter_req(ani, "tunai", opened, vec![deposit(&depo, 1_000_000)]),
+    )
+    .await
+    .unwrap();
+    let early = counter_req(
+        ani,
+        "tunai",
+        date!(2025 - 07 - 14),
+        vec![withdraw(&depo, 1_000_000)],
+    );
     conflict(t.counter(&kasir(), None, &early).await);
-    t.counter(&kasir(), None, &counter_req(ani, "tunai", matured, vec![withdraw(&depo, 1_000_000)]))
-        .await
-        .unwrap();
+    t.counter(
+        &kasir(),
+        None,
+        &counter_req(ani, "tunai", matured, vec![withdraw(&depo, 1_000_000)]),
+    )
+    .await
+    .unwrap();
     // Paid into again on 1 August: matures on 1 February next year.
     t.counter(
         &kasir(),
         None,
-        &counter_req(ani, "tunai", date!(2025 - 08 - 01), vec![deposit(&depo, 500_000)]),
+        &counter_req(
+            ani,
+            "tunai",
+            date!(2025 - 08 - 01),
+            vec![deposit(&depo, 500_000)],
+        ),
     )
     .await
     .unwrap();
@@ -2645,7 +2681,12 @@ store_test!(a_time_deposit_paid_into_again_starts_a_new_term, |s| {
         t.counter(
             &kasir(),
             None,
-            &counter_req(ani, "tunai", date!(2025 - 09 - 01), vec![withdraw(&depo, 500_000)]),
+            &counter_req(
+                ani,
+                "tunai",
+                date!(2025 - 09 - 01),
+                vec![withdraw(&depo, 500_000)],
+            ),
         )
         .await,
     );
@@ -2654,7 +2695,12 @@ store_test!(a_time_deposit_paid_into_again_starts_a_new_term, |s| {
     t.counter(
         &kasir(),
         None,
-        &counter_req(ani, "tunai", date!(2026 - 02 - 01), vec![withdraw(&depo, 500_000)]),
+        &counter_req(
+            ani,
+            "tunai",
+            date!(2026 - 02 - 01),
+            vec![withdraw(&depo, 500_000)],
+        ),
     )
     .await
     .unwrap();
@@ -2720,24 +2766,43 @@ store_test!(simpanan_pokok_is_paid_up_to_the_bylaws_amount, |s| {
     let ani = new_member(&t, "Ani", 1).await;
     let pokok = product(&t, "POKOK").await;
     let d = date!(2025 - 02 - 03);
-    t.counter(&kasir(), None, &counter_req(ani, "tunai", d, vec![deposit(&pokok, 60_000)]))
-        .await
-        .unwrap();
+    t.counter(
+        &kasir(),
+        None,
+        &counter_req(ani, "tunai", d, vec![deposit(&pokok, 60_000)]),
+    )
+    .await
+    .unwrap();
     let snap = snapshot(&t).await;
     let msg = conflict(
-        t.counter(&kasir(), None, &counter_req(ani, "tunai", d, vec![deposit(&pokok, 50_000)]))
-            .await,
+        t.counter(
+            &kasir(),
+            None,
+            &counter_req(ani, "tunai", d, vec![deposit(&pokok, 50_000)]),
+        )
+        .await,
     );
-    assert!(msg.id.contains("Rp 100.000") && msg.id.contains("Rp 40.000"), "{msg:?}");
+    assert!(
+        msg.id.contains("Rp 100.000") && msg.id.contains("Rp 40.000"),
+        "{msg:?}"
+    );
     assert!(msg.en.contains("bylaws"), "{msg:?}");
     assert_eq!(snapshot(&t).await, snap);
-    t.counter(&kasir(), None, &counter_req(ani, "tunai", d, vec![deposit(&pokok, 40_000)]))
-        .await
-        .unwrap();
+    t.counter(
+        &kasir(),
+        None,
+        &counter_req(ani, "tunai", d, vec![deposit(&pokok, 40_000)]),
+    )
+    .await
+    .unwrap();
     assert_eq!(balance_of(&t, ani, pokok.id).await, 100_000);
     conflict(
-        t.counter(&kasir(), None, &counter_req(ani, "tunai", d, vec![deposit(&pokok, 1_000)]))
-            .await,
+        t.counter(
+            &kasir(),
+            None,
+            &counter_req(ani, "tunai", d, vec![deposit(&pokok, 1_000)]),
+        )
+        .await,
     );
     assert_eq!(balance_of(&t, ani, pokok.id).await, 100_000);
 });

@@ -1800,7 +1800,10 @@ store_test!(disabled_user_session_and_token_stop_resolving, |s| {
         .unwrap();
     assert!(s.session("sesi-eka", now).await.unwrap().is_some());
     assert_eq!(
-        s.token_user("gyb_eka_0123456789abcdef").await.unwrap().map(|u| u.id),
+        s.token_user("gyb_eka_0123456789abcdef")
+            .await
+            .unwrap()
+            .map(|u| u.id),
         Some(u)
     );
 
@@ -1808,7 +1811,10 @@ store_test!(disabled_user_session_and_token_stop_resolving, |s| {
     assert!(s.user(u).await.unwrap().disabled);
     assert!(s.session("sesi-eka", now).await.unwrap().is_none());
     assert_eq!(
-        s.token_user("gyb_eka_0123456789abcdef").await.unwrap().map(|u| u.id),
+        s.token_user("gyb_eka_0123456789abcdef")
+            .await
+            .unwrap()
+            .map(|u| u.id),
         None
     );
     // A session made while disabled does not resolve either.
@@ -1821,7 +1827,10 @@ store_test!(disabled_user_session_and_token_stop_resolving, |s| {
     s.set_user_disabled(&sys(), u, false).await.unwrap();
     assert!(!s.user(u).await.unwrap().disabled);
     assert_eq!(
-        s.token_user("gyb_eka_0123456789abcdef").await.unwrap().map(|u| u.id),
+        s.token_user("gyb_eka_0123456789abcdef")
+            .await
+            .unwrap()
+            .map(|u| u.id),
         Some(u)
     );
     assert!(s.session("sesi-eka", now).await.unwrap().is_none());
@@ -1864,7 +1873,10 @@ store_test!(api_tokens_create_lookup_revoke, |s| {
     assert_eq!(s.token_user(secret1).await.unwrap().map(|u| u.id), Some(u));
     assert_eq!(s.token_user(secret2).await.unwrap().map(|u| u.id), Some(u));
     assert_eq!(
-        s.token_user("gyb_0123456789abcdef_firsT").await.unwrap().map(|u| u.id),
+        s.token_user("gyb_0123456789abcdef_firsT")
+            .await
+            .unwrap()
+            .map(|u| u.id),
         None
     );
     assert_eq!(s.token_user("").await.unwrap().map(|u| u.id), None);

@@ -500,9 +500,7 @@ async fn activity(
                     amount: bylaws.simpanan_pokok,
                 }],
             };
-            tenant
-                .counter_tx(&mut tx, actor, &req)
-                .await?;
+            tenant.counter_tx(&mut tx, actor, &req).await?;
         }
         let mut day = first + Duration::days(rng.below(20) as i64);
         while day <= today && stops.is_none_or(|s| day < s) {
@@ -532,9 +530,7 @@ async fn activity(
                     note: None,
                     movements,
                 };
-                tenant
-                    .counter_tx(&mut tx, actor, &req)
-                    .await?;
+                tenant.counter_tx(&mut tx, actor, &req).await?;
                 paid_through = day;
             }
             day += Duration::days(115 + rng.below(15) as i64);
@@ -555,9 +551,7 @@ async fn activity(
                         amount,
                     }],
                 };
-                tenant
-                    .counter_tx(&mut tx, actor, &req)
-                    .await?;
+                tenant.counter_tx(&mut tx, actor, &req).await?;
             }
         }
     }
