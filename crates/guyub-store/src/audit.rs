@@ -129,7 +129,7 @@ pub async fn record_rows(
 ) -> StoreResult<()> {
     let at = now();
     for chunk in records.chunks(500) {
-        let sql = crate::ledger::values_sql(
+        let sql = crate::sql::values_sql(
             "INSERT INTO audit_log (koperasi_id, id, at, user_id, actor, entity, entity_id, action, changes)",
             chunk.len(),
             9,

@@ -34,8 +34,9 @@ use uuid::Uuid;
 
 use crate::audit::{self, Action, Record, diff};
 use crate::db::{Db, Tx};
-use crate::ledger::{self, NewEntry, Source, values_sql};
+use crate::ledger::{self, NewEntry, Source};
 use crate::savings::{CounterRequest, Product, ProductRow, Receipt, SavingsTx, maturity_of};
+use crate::sql::{in_list_sql, values_sql};
 use crate::{Actor, StoreError, StoreResult, Tenant, now, on_tx};
 
 /// The most requests posted in one batch.
@@ -67,20 +68,16 @@ fn moved_meanwhile() -> StoreError {
     ))
 }
 
+fn no_answer() -> StoreError {
+    StoreError::corrupt("a counter request got no answer")
+}
+
 fn request_hash(req: &CounterRequest) -> StoreResult<String> {
     let json = serde_json::to_string(req).map_err(StoreError::corrupt)?;
     Ok(Sha256::digest(json.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
-}
-
-/// `IN ($from, $from+1, …)` for `n` placeholders.
-fn in_list(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// The account a payment method posts to (cash, bank, QRIS clearing).
@@ -179,12 +176,17 @@ struct Accepted<'a> {
     job: &'a CounterJob,
     method: PayMethod,
     lines: Vec<Line>,
-    /// Into the member's savings (positive) or out of them (negative).
-    net: i64,
     hash: Option<String>,
     /// The journal entry's lines, checked by the core, and their total.
     entry_lines: Vec<LineInput>,
     total: Rupiah,
+}
+
+impl Accepted<'_> {
+    /// Into the member's savings (positive) or out of them (negative): the receipt's total.
+    fn net(&self) -> i64 {
+        self.lines.iter().map(|l| l.signed).sum()
+    }
 }
 
 /// Checks a request against the rules that need no database.
@@ -248,12 +250,11 @@ fn apply_job(
     c: &Checked<'_>,
     accounts: &mut HashMap<(MemberId, ProductId), Acct>,
     pokok_due: Option<Rupiah>,
-) -> StoreResult<(Vec<Line>, i64)> {
+) -> StoreResult<Vec<Line>> {
     let member = c.job.req.member;
     let date = c.job.req.date;
     let mut changed: HashMap<(MemberId, ProductId), Acct> = HashMap::new();
     let mut lines = vec![];
-    let mut net = 0i64;
     for (p, kind, amount) in &c.moves {
         let key = (member, p.id);
         let current = changed.get(&key).or_else(|| accounts.get(&key)).copied();
@@ -291,7 +292,6 @@ fn apply_job(
                         )));
                     }
                 }
-                net += amount.0;
                 a
             }
             _ => {
@@ -318,7 +318,6 @@ fn apply_job(
                 check_withdrawal(Rupiah(a.balance), *amount, Rupiah(p.min_balance))
                     .map_err(|e| StoreError::Conflict(e.msg()))?;
                 a.balance -= amount.0;
-                net -= amount.0;
                 a
             }
         };
@@ -337,7 +336,7 @@ fn apply_job(
         });
     }
     accounts.extend(changed);
-    Ok((lines, net))
+    Ok(lines)
 }
 
 /// Posts a batch of counter requests of coop `k` in `tx`: each request gets its own answer
@@ -409,9 +408,9 @@ pub async fn post_counter_batch(
         .collect();
     let mut first_answers: HashMap<String, (String, String)> = HashMap::new();
     for chunk in keys.chunks(500) {
-        let sql = format!(
-            "SELECT idem_key, request_hash, response FROM idempotency_key WHERE koperasi_id = $1 AND idem_key IN ({})",
-            in_list(2, chunk.len())
+        let sql = in_list_sql(
+            "SELECT idem_key, request_hash, response FROM idempotency_key WHERE koperasi_id = $1 AND idem_key IN (",
+            chunk.len(),
         );
         let found: Vec<(String, String, String)> = on_tx!(&mut *tx, c => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
@@ -441,11 +440,11 @@ pub async fn post_counter_batch(
     let mut status: HashMap<MemberId, String> = HashMap::new();
     let mut accounts: HashMap<(MemberId, ProductId), Acct> = HashMap::new();
     for chunk in members.chunks(500) {
-        let sql = format!(
+        let sql = in_list_sql(
             "SELECT m.id, m.status, s.id, s.product_id, s.balance, s.maturity_date
              FROM member m LEFT JOIN savings_account s ON s.koperasi_id = m.koperasi_id AND s.member_id = m.id
-             WHERE m.koperasi_id = $1 AND m.id IN ({})",
-            in_list(2, chunk.len())
+             WHERE m.koperasi_id = $1 AND m.id IN (",
+            chunk.len(),
         );
         type MemberAccountRow = (
             Uuid,
@@ -513,12 +512,7 @@ pub async fn post_counter_batch(
             }
         }
         if let Some(Err(year)) = periods.get(&c.job.req.date) {
-            out[*i] = Some(Err(StoreError::Conflict(Msg::new(
-                format!(
-                    "Tahun buku {year} sudah ditutup; tidak bisa mencatat transaksi pada tanggal itu."
-                ),
-                format!("Fiscal year {year} is closed; nothing can be posted on that date."),
-            ))));
+            out[*i] = Some(Err(ledger::period_closed(*year)));
             continue;
         }
         // The entry it will post must pass the core's rules (active posting accounts).
@@ -537,12 +531,11 @@ pub async fn post_counter_batch(
             .or(pokok_by_year.first())
             .map(|(_, amount)| Rupiah(*amount));
         match apply_job(c, &mut accounts, pokok_due) {
-            Ok((lines, net)) => accepted.push(Accepted {
+            Ok(lines) => accepted.push(Accepted {
                 index: *i,
                 job: c.job,
                 method: c.method,
                 lines,
-                net,
                 hash: hashes.get(i).cloned(),
                 entry_lines,
                 total,
@@ -559,7 +552,7 @@ pub async fn post_counter_batch(
     }
     Ok(out
         .into_iter()
-        .map(|o| o.unwrap_or_else(|| Err(StoreError::corrupt("a counter request got no answer"))))
+        .map(|o| o.unwrap_or_else(|| Err(no_answer())))
         .collect())
 }
 
@@ -672,7 +665,7 @@ async fn write_accepted(
             id: ReceiptId::new(),
             receipt_no,
             member_id: a.job.req.member,
-            total: a.net,
+            total: a.net(),
             method: a.method.as_str().to_string(),
             cashier: a.job.actor.name.clone(),
             created_at: t,
@@ -724,7 +717,7 @@ async fn write_accepted(
     }
 
     // The savings lines, and the receipts as they will be read back.
-    let mut tx_rows: Vec<SavingsTx> = vec![];
+    let mut tx_rows: Vec<(SavingsTx, Uuid)> = vec![];
     for ((a, r), (entry_id, _)) in accepted.iter().zip(receipts.iter_mut()).zip(&posted) {
         for l in &a.lines {
             let row = SavingsTx {
@@ -744,17 +737,9 @@ async fn write_accepted(
                 created_at: t,
             };
             r.lines.push(row.clone());
-            tx_rows.push(row);
+            tx_rows.push((row, l.account));
         }
     }
-    let account_of: HashMap<(MemberId, ProductId), Uuid> = accepted
-        .iter()
-        .flat_map(|a| {
-            a.lines
-                .iter()
-                .map(move |l| ((a.job.req.member, l.product), l.account))
-        })
-        .collect();
     for chunk in tx_rows.chunks(500) {
         let sql = values_sql(
             "INSERT INTO savings_tx (koperasi_id, id, savings_account_id, member_id, product_id, tx_date, kind, amount,
@@ -762,17 +747,9 @@ async fn write_accepted(
             chunk.len(),
             15,
         );
-        let mut accts = Vec::with_capacity(chunk.len());
-        for row in chunk {
-            accts.push(
-                *account_of
-                    .get(&(row.member_id, row.product_id))
-                    .ok_or_else(|| StoreError::corrupt("savings line without account"))?,
-            );
-        }
         on_tx!(&mut *tx, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for (row, acc) in chunk.iter().zip(&accts) {
+            for (row, acc) in chunk {
                 q = q.bind(k.0).bind(row.id.0).bind(*acc).bind(row.member_id.0).bind(row.product_id.0).bind(row.date)
                     .bind(row.kind.clone()).bind(row.amount).bind(row.balance_after).bind(row.method.clone()).bind(row.entry_id)
                     .bind(row.receipt_id.map(|r| r.0)).bind(row.note.clone()).bind(row.created_by.clone()).bind(row.created_at);
@@ -858,7 +835,7 @@ struct DeskCounters {
     busy_micros: AtomicU64,
 }
 
-/// What the desk has done since the process started (for `/metrics` and the benchmarks).
+/// What the desk has done since the process started (read by `guyub bench-books`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DeskStats {
     /// Transactions committed (or tried).
@@ -877,9 +854,7 @@ impl Desk {
             busy_micros: self.stats.busy_micros.load(Ordering::Relaxed),
         }
     }
-}
 
-impl Desk {
     async fn post(&self, db: &Db, k: KoperasiId, job: CounterJob) -> StoreResult<Receipt> {
         let sender = self.sender.get_or_init(|| {
             let (s, r) = mpsc::channel(4096);
@@ -993,8 +968,7 @@ async fn post_batch(db: &Db, batch: Vec<Ticket>) {
     match attempt.await {
         Ok(answers) => {
             for (t, a) in batch.into_iter().zip(answers) {
-                let a = a
-                    .unwrap_or_else(|| Err(StoreError::corrupt("a counter request got no answer")));
+                let a = a.unwrap_or_else(|| Err(no_answer()));
                 // The caller may have gone (a closed connection); its posting stands, and a
                 // retry with the same key finds it.
                 let _ = t.reply.send(a);
@@ -1017,13 +991,18 @@ async fn post_batch(db: &Db, batch: Vec<Ticket>) {
 /// Posts one request in its own transaction.
 async fn post_one(db: &Db, k: KoperasiId, job: &CounterJob) -> StoreResult<Receipt> {
     let mut tx = db.begin_write().await?;
-    let answer = post_counter_batch(&mut tx, k, std::slice::from_ref(job))
+    let answer = post_single(&mut tx, k, job).await?;
+    tx.commit().await?;
+    Ok(answer)
+}
+
+/// Posts one request in `tx`: a batch of one, and its answer.
+async fn post_single(tx: &mut Tx, k: KoperasiId, job: &CounterJob) -> StoreResult<Receipt> {
+    post_counter_batch(tx, k, std::slice::from_ref(job))
         .await?
         .into_iter()
         .next()
-        .unwrap_or_else(|| Err(StoreError::corrupt("a counter request got no answer")))?;
-    tx.commit().await?;
-    Ok(answer)
+        .unwrap_or_else(|| Err(no_answer()))
 }
 
 impl Tenant<'_> {
@@ -1059,11 +1038,6 @@ impl Tenant<'_> {
             idem_key: None,
             req: req.clone(),
         };
-        let answer = post_counter_batch(tx, self.koperasi_id, std::slice::from_ref(&job))
-            .await?
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Err(StoreError::corrupt("a counter request got no answer")))?;
-        Ok(answer.id)
+        Ok(post_single(tx, self.koperasi_id, &job).await?.id)
     }
 }

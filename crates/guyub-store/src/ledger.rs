@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Action, diff};
 use crate::db::Tx;
+use crate::sql::{in_list_sql, values_sql};
 use crate::{Actor, StoreError, StoreResult, Tenant, now, on_db, on_tx};
 
 /// An account with its current totals.
@@ -188,7 +189,7 @@ pub struct LedgerLine {
     pub balance: i64,
 }
 
-fn period_closed(year: i32) -> StoreError {
+pub(crate) fn period_closed(year: i32) -> StoreError {
     StoreError::Conflict(Msg::new(
         format!("Tahun buku {year} sudah ditutup; tidak bisa mencatat transaksi pada tanggal itu."),
         format!("Fiscal year {year} is closed; nothing can be posted on that date."),
@@ -335,28 +336,6 @@ pub async fn period_states(
     Ok(out)
 }
 
-/// Builds a multi-row `INSERT … VALUES` text for `rows` rows of `cols` placeholders each.
-pub(crate) fn values_sql(head: &str, rows: usize, cols: usize) -> String {
-    let mut sql = String::with_capacity(head.len() + rows * cols * 5);
-    sql.push_str(head);
-    sql.push_str(" VALUES ");
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                sql.push(',');
-            }
-            sql.push('$');
-            sql.push_str(&(r * cols + c + 1).to_string());
-        }
-        sql.push(')');
-    }
-    sql
-}
-
 /// Posts a journal entry in `tx` (see [`post_many`]). Returns its id and number.
 pub async fn post(
     tx: &mut Tx,
@@ -393,16 +372,10 @@ pub async fn post_many(
     wanted.dedup();
     let mut states: HashMap<AccountId, AccountState> = HashMap::new();
     for chunk in wanted.chunks(200) {
-        let mut sql = String::from(
+        let sql = in_list_sql(
             "SELECT id, code, is_header, active FROM account WHERE koperasi_id = $1 AND id IN (",
+            chunk.len(),
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("${}", i + 2));
-        }
-        sql.push(')');
         let rows: Vec<(Uuid, String, bool, bool)> = on_tx!(&mut *tx, c => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
             for id in chunk { q = q.bind(*id); }

@@ -19,6 +19,7 @@ pub mod member;
 pub mod opening;
 pub mod payment;
 pub mod savings;
+mod sql;
 pub mod verify;
 
 pub use db::{Db, Engine, Tx};

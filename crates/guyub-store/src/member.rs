@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Action, diff};
 use crate::db::Tx;
+use crate::sql::in_list_sql;
 use crate::{Actor, StoreError, StoreResult, Tenant, now, on_db, on_tx};
 
 /// A member as stored. The NIK is the full number: the web layer masks it for anyone who
@@ -1059,18 +1060,6 @@ impl Tenant<'_> {
         }
         Ok(s)
     }
-}
-
-fn in_list_sql(head: &str, n: usize) -> String {
-    let mut sql = head.to_string();
-    for i in 0..n {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!("${}", i + 2));
-    }
-    sql.push(')');
-    sql
 }
 
 async fn existing_niks_tx(

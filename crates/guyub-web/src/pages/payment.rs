@@ -304,12 +304,6 @@ pub async fn add_account(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default, rename = "_csrf")]
-    pub csrf: String,
-}
-
 fn account_id(bid: &str) -> WebResult<BankAccountId> {
     BankAccountId::parse(bid).ok_or(WebError::NotFound)
 }
@@ -318,7 +312,7 @@ pub async fn set_default(
     State(state): State<AppState>,
     caller: Caller,
     Path((kid, bid)): Path<(String, String)>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<super::signin::CsrfForm>,
 ) -> WebResult<Response> {
     let (coop, _) = coop_access(&state, &caller, &kid, Need::WriteCoop).await?;
     caller.check_csrf(&f.csrf)?;
@@ -338,7 +332,7 @@ pub async fn deactivate(
     State(state): State<AppState>,
     caller: Caller,
     Path((kid, bid)): Path<(String, String)>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<super::signin::CsrfForm>,
 ) -> WebResult<Response> {
     let (coop, _) = coop_access(&state, &caller, &kid, Need::WriteCoop).await?;
     caller.check_csrf(&f.csrf)?;
