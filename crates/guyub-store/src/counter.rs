@@ -279,18 +279,18 @@ fn apply_job(
                     )
                 })?;
                 // Simpanan pokok is paid once (in one go or in parts) up to the bylaws' amount.
-                if let (SavingsKind::Pokok, Some(due)) = (p.kind(), pokok_due) {
-                    if a.balance > due.0 {
-                        let left = Rupiah((due.0 - (a.balance - amount.0)).max(0));
-                        return Err(StoreError::Conflict(Msg::new(
-                            format!(
-                                "Simpanan pokok menurut AD/ART {due}; setoran ini melebihinya. Yang masih boleh disetor: {left}."
-                            ),
-                            format!(
-                                "Simpanan pokok is {due} by the bylaws; this deposit would exceed it. At most {left} may still be paid."
-                            ),
-                        )));
-                    }
+                if let (SavingsKind::Pokok, Some(due)) = (p.kind(), pokok_due)
+                    && a.balance > due.0
+                {
+                    let left = Rupiah((due.0 - (a.balance - amount.0)).max(0));
+                    return Err(StoreError::Conflict(Msg::new(
+                        format!(
+                            "Simpanan pokok menurut AD/ART {due}; setoran ini melebihinya. Yang masih boleh disetor: {left}."
+                        ),
+                        format!(
+                            "Simpanan pokok is {due} by the bylaws; this deposit would exceed it. At most {left} may still be paid."
+                        ),
+                    )));
                 }
                 a
             }

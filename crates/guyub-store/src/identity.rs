@@ -38,6 +38,14 @@ pub struct UserAuth {
     pub disabled: bool,
 }
 
+/// A live token's user, with when the token was last used.
+#[derive(sqlx::FromRow)]
+struct TokenUserRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    last_used_at: Option<OffsetDateTime>,
+}
+
 #[derive(sqlx::FromRow)]
 struct UserRow {
     id: Uuid,
@@ -647,20 +655,15 @@ impl Store {
     pub async fn token_user(&self, secret: &str) -> StoreResult<Option<UserAuth>> {
         let hash = secret_hash(secret);
         // The user comes with the token: one statement for every API call's sign-in.
-        let row: Option<(
-            Uuid,
-            String,
-            String,
-            String,
-            bool,
-            bool,
-            Option<OffsetDateTime>,
-        )> = on_db!(&self.db, p => sqlx::query_as(
+        let row: Option<TokenUserRow> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT u.id, u.email, u.name, u.password_hash, u.must_change_password, u.disabled, t.last_used_at
              FROM api_token t JOIN app_user u ON u.id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = $2")
             .bind(&hash).bind(false).fetch_optional(p).await)?;
-        let Some((id, email, name, password_hash, must_change_password, disabled, last)) = row
+        let Some(TokenUserRow {
+            user,
+            last_used_at: last,
+        }) = row
         else {
             return Ok(None);
         };
@@ -671,14 +674,7 @@ impl Store {
                 .bind(&hash).bind(t).execute(&mut **c).await.map(|r| r.rows_affected()))?;
             tx.commit().await?;
         }
-        Ok(Some(UserAuth::from(UserRow {
-            id,
-            email,
-            name,
-            password_hash,
-            must_change_password,
-            disabled,
-        })))
+        Ok(Some(UserAuth::from(user)))
     }
 
     pub async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenInfo>> {

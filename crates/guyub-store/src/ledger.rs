@@ -428,13 +428,8 @@ pub async fn write_entries(
         .map(|i| (EntryId::new(), first_no + i as i64))
         .collect();
     let t = now();
-    let numbered: Vec<(&(EntryId, i64), &(&Actor, &NewEntry), &Rupiah)> = ids
-        .iter()
-        .zip(entries.iter())
-        .zip(totals.iter())
-        .map(|((a, b), c)| (a, b, c))
-        .collect();
-    for chunk in numbered.chunks(500) {
+    let order: Vec<usize> = (0..entries.len()).collect();
+    for chunk in order.chunks(500) {
         let sql = values_sql(
             "INSERT INTO journal_entry (koperasi_id, id, entry_no, entry_date, description, reference, source, source_id,
                reverses_id, total, created_by, created_at)",
@@ -443,8 +438,9 @@ pub async fn write_entries(
         );
         on_tx!(&mut *tx, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for ((id, no), (actor, e), total) in chunk {
-                q = q.bind(k.0).bind(id.0).bind(*no).bind(e.date).bind(e.description.clone()).bind(e.reference.clone())
+            for &i in chunk {
+                let ((id, no), (actor, e), total) = (ids[i], entries[i], totals[i]);
+                q = q.bind(k.0).bind(id.0).bind(no).bind(e.date).bind(e.description.clone()).bind(e.reference.clone())
                     .bind(e.source.as_str()).bind(e.source_id.clone()).bind(e.reverses.map(|r| r.0)).bind(total.0)
                     .bind(actor.name.clone()).bind(t);
             }
