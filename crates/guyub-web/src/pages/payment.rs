@@ -308,44 +308,52 @@ fn account_id(bid: &str) -> WebResult<BankAccountId> {
     BankAccountId::parse(bid).ok_or(WebError::NotFound)
 }
 
+/// Makes a bank account the default one.
 pub async fn set_default(
     State(state): State<AppState>,
     caller: Caller,
     Path((kid, bid)): Path<(String, String)>,
     Form(f): Form<super::signin::CsrfForm>,
 ) -> WebResult<Response> {
-    let (coop, _) = coop_access(&state, &caller, &kid, Need::WriteCoop).await?;
-    caller.check_csrf(&f.csrf)?;
-    let change = PaymentChange {
-        default_account: Some(account_id(&bid)?),
+    let change = |id| PaymentChange {
+        default_account: Some(id),
         ..Default::default()
     };
-    state
-        .store
-        .tenant(coop.id)
-        .update_payment_settings(&caller.actor(), &change)
-        .await?;
-    Ok(done(&kid, "bank-account-updated"))
+    change_account(&state, &caller, &kid, &bid, &f.csrf, change).await
 }
 
+/// Deactivates a bank account (it stays on record).
 pub async fn deactivate(
     State(state): State<AppState>,
     caller: Caller,
     Path((kid, bid)): Path<(String, String)>,
     Form(f): Form<super::signin::CsrfForm>,
 ) -> WebResult<Response> {
-    let (coop, _) = coop_access(&state, &caller, &kid, Need::WriteCoop).await?;
-    caller.check_csrf(&f.csrf)?;
-    let change = PaymentChange {
-        deactivate: vec![account_id(&bid)?],
+    let change = |id| PaymentChange {
+        deactivate: vec![id],
         ..Default::default()
     };
+    change_account(&state, &caller, &kid, &bid, &f.csrf, change).await
+}
+
+/// The two one-button account forms: permission, CSRF, the change, back to the page.
+async fn change_account(
+    state: &AppState,
+    caller: &Caller,
+    kid: &str,
+    bid: &str,
+    csrf: &str,
+    change: impl FnOnce(BankAccountId) -> PaymentChange,
+) -> WebResult<Response> {
+    let (coop, _) = coop_access(state, caller, kid, Need::WriteCoop).await?;
+    caller.check_csrf(csrf)?;
+    let change = change(account_id(bid)?);
     state
         .store
         .tenant(coop.id)
         .update_payment_settings(&caller.actor(), &change)
         .await?;
-    Ok(done(&kid, "bank-account-updated"))
+    Ok(done(kid, "bank-account-updated"))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
