@@ -28,6 +28,11 @@ macro_rules! code_enum {
                 $name::ALL.iter().copied().find(|v| v.as_str() == s)
             }
 
+            /// Every value as (code, name) in `lang`: the options of a form's choice.
+            pub fn choices(lang: $crate::lang::Lang) -> Vec<(&'static str, &'static str)> {
+                $name::ALL.iter().map(|v| (v.as_str(), v.label(lang))).collect()
+            }
+
             /// The name shown to people.
             pub fn label(self, lang: $crate::lang::Lang) -> &'static str {
                 match (self, lang) {

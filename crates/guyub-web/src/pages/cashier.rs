@@ -221,10 +221,7 @@ async fn counter_page(
         member: MemberView::of(&m, &access),
         lines,
         arrears,
-        methods: PayMethod::ALL
-            .iter()
-            .map(|m| (m.as_str(), m.label(lang)))
-            .collect(),
+        methods: PayMethod::choices(lang),
         method: typed
             .get("method")
             .cloned()

@@ -651,15 +651,12 @@ async fn leaving_page(
         },
         today: today.to_string(),
         // Every way money moves (each posts to its own account), or later as a payable.
-        pay_choices: PayMethod::ALL
-            .iter()
-            .map(|m| (m.as_str(), m.label(lang).to_string()))
+        pay_choices: PayMethod::choices(lang)
+            .into_iter()
+            .map(|(code, label)| (code, label.to_string()))
             .chain([("nanti", crate::i18n::t(lang, "sav-pay-later"))])
             .collect(),
-        methods: PayMethod::ALL
-            .iter()
-            .map(|m| (m.as_str(), m.label(lang)))
-            .collect(),
+        methods: PayMethod::choices(lang),
         errors: field_messages(errors, lang),
         general: general.map(|m| m.get(lang).to_string()),
     })
