@@ -197,22 +197,15 @@ fn check_one_of(
     }
 }
 
-fn check_amount(o: &DataObject<'_>) -> Result<(), QrisError> {
-    check_len(o, 1, 13)?;
-    parse_amount(o.value()).map(|_| ()).map_err(|problem| {
-        err(
-            ErrorKind::BadAmount {
-                found: o.value().to_owned(),
-                problem,
-            },
-            o,
-        )
-    })
-}
-
-fn check_percent(o: &DataObject<'_>) -> Result<(), QrisError> {
-    check_len(o, 1, 5)?;
-    parse_percent(o.value()).map(|_| ()).map_err(|problem| {
+/// A numeric value (an amount, tags 54 and 56, or a percentage, tag 57): at most `max_len`
+/// characters that `parse` reads.
+fn check_number<T>(
+    o: &DataObject<'_>,
+    max_len: usize,
+    parse: impl Fn(&str) -> Result<T, AmountProblem>,
+) -> Result<(), QrisError> {
+    check_len(o, 1, max_len)?;
+    parse(o.value()).map(|_| ()).map_err(|problem| {
         err(
             ErrorKind::BadAmount {
                 found: o.value().to_owned(),
@@ -607,9 +600,9 @@ pub(crate) fn check(
                 check_len(o, 3, 3)?;
                 check_digits(o)?;
             }
-            54 | 56 => check_amount(o)?,
+            54 | 56 => check_number(o, 13, parse_amount)?,
             55 => check_one_of(o, &["01", "02", "03"], "01, 02, 03")?,
-            57 => check_percent(o)?,
+            57 => check_number(o, 5, parse_percent)?,
             58 => check_len(o, 2, 2)?,
             59 => check_len(o, 1, 25)?,
             60 => check_len(o, 1, 15)?,
