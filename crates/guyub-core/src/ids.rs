@@ -73,6 +73,12 @@ typed_id!(
     ReceiptId,
     /// A bank account a coop receives transfers on (payment settings).
     BankAccountId,
+    /// A request for one payment (a member's simpanan bill, later an order).
+    PaymentRequestId,
+    /// An imported settlement report or bank mutation statement.
+    StatementId,
+    /// An acquirer's settlement of QRIS payments into the bank, as posted to the books.
+    SettlementId,
 );
 
 #[cfg(test)]

@@ -101,6 +101,9 @@ code_enum! {
         /// A cashier's daily difference between counted and expected cash. An expense account:
         /// a shortage is a debit, a surplus a credit.
         CashOverShort => "selisih_kas", "Selisih kas", "Cash over and short";
+        /// The acquirer's merchant discount rate (MDR) and other payment fees: an expense,
+        /// posted when a QRIS settlement reaches the bank net of the fee.
+        PaymentFees => "biaya_pembayaran", "Beban MDR dan biaya pembayaran", "MDR and payment fees";
         /// The balancing equity of opening balances, when a coop moves to Guyub mid-life.
         OpeningBalanceEquity => "saldo_awal", "Ekuitas saldo awal", "Opening balance equity";
         /// SHU of the current fiscal year (the result before the RAT divides it).
@@ -322,7 +325,7 @@ const fn r(
 
 /// The koperasi chart of accounts of domain reference §3.4, with the accounts the software
 /// needs added (1110 Kliring QRIS, 2111 refunds payable, 3109 opening balance equity, 5901
-/// Selisih kas) and the income and expense groups filled with common accounts.
+/// Selisih kas, 5307 MDR and payment fees) and the income and expense groups filled with common accounts.
 static STANDARD_CHART: &[AccountTemplate] = &[
     h("1", "ASET", "ASSETS"),
     h("11", "Aset lancar", "Current assets"),
@@ -520,6 +523,12 @@ static STANDARD_CHART: &[AccountTemplate] = &[
         "5306",
         "Beban penyisihan kerugian piutang",
         "Provision for loan losses",
+    ),
+    r(
+        "5307",
+        "Beban MDR dan biaya pembayaran",
+        "MDR and payment fees",
+        AccountRole::PaymentFees,
     ),
     h(
         "54",

@@ -98,6 +98,8 @@ pub enum Source {
     CashClosing,
     Settlement,
     Reversal,
+    /// An acquirer's QRIS settlement into the bank (clearing out, MDR expense).
+    QrisSettlement,
 }
 
 impl Source {
@@ -109,6 +111,7 @@ impl Source {
             Source::CashClosing => "cash_closing",
             Source::Settlement => "settlement",
             Source::Reversal => "reversal",
+            Source::QrisSettlement => "qris_settlement",
         }
     }
 }
@@ -227,6 +230,57 @@ pub async fn role_account(tx: &mut Tx, k: KoperasiId, role: AccountRole) -> Stor
         .bind(k.0).bind(role.as_str()).fetch_optional(&mut **c).await)?;
     id.map(AccountId)
         .ok_or_else(|| StoreError::corrupt(format!("no account with role {}", role.as_str())))
+}
+
+/// The account that plays `role`, created from the standard chart if this coop's chart has
+/// none (a role added to the standard chart after the coop was made, such as
+/// [`AccountRole::PaymentFees`]). The new account goes under the same parent as in the
+/// standard chart, with the standard code or, if the coop used that code for something else,
+/// the next free one.
+pub async fn ensure_role_account(
+    tx: &mut Tx,
+    k: KoperasiId,
+    role: AccountRole,
+) -> StoreResult<AccountId> {
+    let found: Option<Uuid> = on_tx!(&mut *tx, c => sqlx::query_scalar("SELECT id FROM account WHERE koperasi_id = $1 AND role = $2")
+        .bind(k.0).bind(role.as_str()).fetch_optional(&mut **c).await)?;
+    if let Some(id) = found {
+        return Ok(AccountId(id));
+    }
+    let template = role.standard_account().ok_or_else(|| {
+        StoreError::corrupt(format!("role {} has no standard account", role.as_str()))
+    })?;
+    let codes: Vec<(String, Uuid, bool)> = on_tx!(&mut *tx, c => sqlx::query_as(
+        "SELECT code, id, is_header FROM account WHERE koperasi_id = $1")
+        .bind(k.0).fetch_all(&mut **c).await)?;
+    let parent = (1..template.code.len())
+        .rev()
+        .find_map(|n| {
+            codes
+                .iter()
+                .find(|(code, _, header)| *header && code == &template.code[..n])
+        })
+        .map(|(_, id, _)| *id);
+    let base: i64 = template.code.parse().map_err(StoreError::corrupt)?;
+    let code = (0..50)
+        .map(|i| (base + i).to_string())
+        .find(|c| !codes.iter().any(|(x, _, _)| x == c))
+        .ok_or_else(|| StoreError::corrupt("no free account code"))?;
+    let class = AccountCode::parse(&code)
+        .map_err(StoreError::corrupt)?
+        .class();
+    let id = AccountId::new();
+    let t = now();
+    on_tx!(&mut *tx, c => sqlx::query(
+        "INSERT INTO account (koperasi_id, id, code, name, class, parent_id, is_header, active, role, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)")
+        .bind(k.0).bind(id.0).bind(code).bind(template.name_id).bind(class.as_str())
+        .bind(parent).bind(false).bind(true).bind(role.as_str()).bind(t)
+        .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    on_tx!(&mut *tx, c => sqlx::query(
+        "INSERT INTO account_balance (koperasi_id, account_id, debit, credit) VALUES ($1, $2, 0, 0)")
+        .bind(k.0).bind(id.0).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    Ok(id)
 }
 
 /// Next value of a per-coop counter.

@@ -95,6 +95,8 @@ pub enum Need {
     Cashier,
     /// Read the books: accounts, journal, trial balance, general ledger.
     ReadBooks,
+    /// See payment requests, imported statements and settlements (the pengawas too).
+    ReadPayments,
     /// Post manual journal entries, edit the chart of accounts, close a year.
     WriteBooks,
 }
@@ -110,6 +112,7 @@ impl Access {
             Need::ReadAudit => matches!(self.role, Admin | Pengurus | Pengawas),
             Need::Cashier => matches!(self.role, Admin | Pengurus | Kasir),
             Need::ReadBooks => matches!(self.role, Admin | Pengurus | Pengawas),
+            Need::ReadPayments => matches!(self.role, Admin | Pengurus | Pengawas | Kasir),
             Need::WriteBooks => matches!(self.role, Admin | Pengurus),
         }
     }

@@ -8,6 +8,8 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod gateway;
+pub mod gateway_service;
 pub mod i18n;
 pub mod import_file;
 pub mod import_service;
@@ -17,6 +19,7 @@ pub mod pages;
 pub mod qr_image;
 pub mod ratelimit;
 pub mod state;
+pub mod statement_file;
 pub mod table_file;
 
 use std::sync::Arc;
@@ -201,6 +204,52 @@ fn page_routes() -> Router<AppState> {
             post(pages::export::opening_commit),
         )
         // ROUTES-PAYMENT (payment settings: static QRIS, bank accounts, MDR)
+        .route("/k/{kid}/tagihan", get(pages::payment_request::list))
+        .route(
+            "/k/{kid}/tagihan/{rid}",
+            get(pages::payment_request::detail),
+        )
+        .route(
+            "/k/{kid}/tagihan/{rid}/layar",
+            get(pages::payment_request::screen),
+        )
+        .route(
+            "/k/{kid}/tagihan/{rid}/konfirmasi",
+            post(pages::payment_request::confirm),
+        )
+        .route(
+            "/k/{kid}/tagihan/{rid}/batal",
+            post(pages::payment_request::cancel),
+        )
+        .route(
+            "/k/{kid}/kasir/{mid}/tagihan",
+            post(pages::payment_request::bill),
+        )
+        .route("/bayar/{token}", get(pages::payment_request::public))
+        .route(
+            "/k/{kid}/pembayaran/mutasi",
+            get(pages::statement::list).post(pages::statement::upload),
+        )
+        .route(
+            "/k/{kid}/pembayaran/mutasi/{sid}",
+            get(pages::statement::detail),
+        )
+        .route(
+            "/k/{kid}/pembayaran/mutasi/{sid}/baris/{no}/cocokkan",
+            post(pages::statement::accept),
+        )
+        .route(
+            "/k/{kid}/pembayaran/mutasi/{sid}/baris/{no}/abaikan",
+            post(pages::statement::ignore),
+        )
+        .route(
+            "/k/{kid}/pembayaran/mutasi/{sid}/settlement",
+            post(pages::statement::settle_statement),
+        )
+        .route(
+            "/k/{kid}/pembayaran/settlement",
+            get(pages::statement::settlements).post(pages::statement::settle),
+        )
         .route("/k/{kid}/pembayaran", get(pages::payment::show))
         .route("/k/{kid}/pembayaran/qris", post(pages::payment::set_qris))
         .route(

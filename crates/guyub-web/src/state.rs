@@ -19,6 +19,9 @@ pub struct WebConfig {
     pub session_seconds: i64,
     /// Largest accepted upload (imports).
     pub max_upload_bytes: usize,
+    /// Where the server is reached from outside (`https://…`, no trailing slash): payment
+    /// gateway notifications are sent there. `None`: the gateway uses its dashboard setting.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -28,6 +31,7 @@ impl Default for WebConfig {
             trust_proxy: false,
             session_seconds: 7 * 24 * 3600,
             max_upload_bytes: 10 * 1024 * 1024,
+            public_url: None,
         }
     }
 }

@@ -17,6 +17,7 @@ fn every_need() -> Vec<Need> {
         Need::ReadAudit,
         Need::Cashier,
         Need::ReadBooks,
+        Need::ReadPayments,
         Need::WriteBooks,
     ];
     for n in &all {
@@ -28,6 +29,7 @@ fn every_need() -> Vec<Need> {
             | Need::ReadAudit
             | Need::Cashier
             | Need::ReadBooks
+            | Need::ReadPayments
             | Need::WriteBooks => {}
         }
     }
@@ -70,6 +72,11 @@ fn who_may_do_what_in_a_coop() {
         // The pengawas examine, they do not handle money.
         (Need::Cashier, vec!["admin", "pengurus", "kasir"]),
         (Need::ReadBooks, vec!["admin", "pengurus", "pengawas"]),
+        // The cashier sees the requests they make; the pengawas examine them.
+        (
+            Need::ReadPayments,
+            vec!["admin", "pengurus", "pengawas", "kasir"],
+        ),
         (Need::WriteBooks, vec!["admin", "pengurus"]),
     ];
     let needs = every_need();

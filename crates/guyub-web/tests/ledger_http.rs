@@ -137,12 +137,12 @@ async fn the_board_adds_renames_and_deactivates_accounts() {
         .post_form(
             &format!("/k/{kid}/buku/akun/baru"),
             As::Browser(&s),
-            add("5307", "Beban listrik", &pid, "tidak"),
+            add("5308", "Beban listrik", &pid, "tidak"),
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(r.location(), format!("/k/{kid}/buku?ok=account-added"));
-    let added = account(&w, w.a, "5307").await;
+    let added = account(&w, w.a, "5308").await;
     assert_eq!(added.name, "Beban listrik");
     assert!(!added.is_header && added.active);
     let shown = w.get(&r.location(), As::Browser(&s)).await.text();
@@ -160,7 +160,7 @@ async fn the_board_adds_renames_and_deactivates_accounts() {
             "harus diawali kode induknya (53)",
         ),
         (
-            add("5307", "Beban telepon", &pid, "tidak"),
+            add("5308", "Beban telepon", &pid, "tidak"),
             StatusCode::CONFLICT,
             "Beban telepon",
             "sudah dipakai",
@@ -214,7 +214,7 @@ async fn the_board_adds_renames_and_deactivates_accounts() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    assert_eq!(account(&w, w.a, "5307").await.name, "Beban listrik dan air");
+    assert_eq!(account(&w, w.a, "5308").await.name, "Beban listrik dan air");
     let r = w
         .post_form(
             &edit,
@@ -223,7 +223,7 @@ async fn the_board_adds_renames_and_deactivates_accounts() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    assert!(!account(&w, w.a, "5307").await.active);
+    assert!(!account(&w, w.a, "5308").await.active);
     let r = w
         .post_form(
             &edit,
@@ -232,7 +232,7 @@ async fn the_board_adds_renames_and_deactivates_accounts() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    assert!(account(&w, w.a, "5307").await.active);
+    assert!(account(&w, w.a, "5308").await.active);
     // An empty name is refused and the form says so.
     let r = w
         .post_form(
@@ -642,7 +642,7 @@ async fn the_supervisor_reads_the_books_but_cannot_write_them() {
             fields(&[
                 ("_csrf", &s.csrf),
                 ("parent", &parent),
-                ("code", "5307"),
+                ("code", "5308"),
                 ("name", "X"),
                 ("header", "tidak"),
             ]),

@@ -109,6 +109,29 @@ const ROUTES: &[Route] = &[
     r("GET", "/k/{kid}/buku/saldo-awal/{iid}", Page),
     r("POST", "/k/{kid}/buku/saldo-awal/{iid}/simpan", Page),
     // ROUTES-PAYMENT
+    r("GET", "/k/{kid}/tagihan", Page),
+    r("GET", "/k/{kid}/tagihan/{rid}", Page),
+    r("GET", "/k/{kid}/tagihan/{rid}/layar", Page),
+    r("POST", "/k/{kid}/tagihan/{rid}/konfirmasi", Page),
+    r("POST", "/k/{kid}/tagihan/{rid}/batal", Page),
+    r("POST", "/k/{kid}/kasir/{mid}/tagihan", Page),
+    r("GET", "/bayar/{token}", Public),
+    r("GET", "/k/{kid}/pembayaran/mutasi", Page),
+    r("POST", "/k/{kid}/pembayaran/mutasi", Page),
+    r("GET", "/k/{kid}/pembayaran/mutasi/{sid}", Page),
+    r(
+        "POST",
+        "/k/{kid}/pembayaran/mutasi/{sid}/baris/{no}/cocokkan",
+        Page,
+    ),
+    r(
+        "POST",
+        "/k/{kid}/pembayaran/mutasi/{sid}/baris/{no}/abaikan",
+        Page,
+    ),
+    r("POST", "/k/{kid}/pembayaran/mutasi/{sid}/settlement", Page),
+    r("GET", "/k/{kid}/pembayaran/settlement", Page),
+    r("POST", "/k/{kid}/pembayaran/settlement", Page),
     r("GET", "/k/{kid}/pembayaran", Page),
     r("POST", "/k/{kid}/pembayaran/qris", Page),
     r("POST", "/k/{kid}/pembayaran/rekening", Page),
@@ -346,6 +369,9 @@ fn fill(w: &World, path: &str) -> String {
         .replace("{aid}", "01a00000-0000-7000-8000-000000000001")
         .replace("{rid}", "01a00000-0000-7000-8000-000000000002")
         .replace("{bid}", "01a00000-0000-7000-8000-000000000003")
+        .replace("{sid}", "01a00000-0000-7000-8000-000000000004")
+        .replace("{no}", "1")
+        .replace("{token}", "0123456789abcdef0123456789abcdef")
 }
 
 /// A valid static QRIS (DANA), for the payment settings routes.
@@ -461,6 +487,16 @@ fn payload(w: &World, method: &str, path: &str, csrf: &str) -> (String, Payload)
         "/k/{kid}/impor" => Payload::Multipart(vec![
             Part::text("_csrf", csrf),
             Part::file("file", "anggota.csv", "text/csv", valid_csv()),
+        ]),
+        "/k/{kid}/pembayaran/mutasi" => Payload::Multipart(vec![
+            Part::text("_csrf", csrf),
+            Part::text("kind", "qris"),
+            Part::file(
+                "file",
+                "mutasi.csv",
+                "text/csv",
+                b"Tanggal,Nominal,RRN\n2026-11-30 10:00,50001,611\n".to_vec(),
+            ),
         ]),
         "/k/{kid}/pembayaran/qris" => Payload::Multipart(vec![
             Part::text("_csrf", csrf),
@@ -578,6 +614,9 @@ async fn every_route_refuses_a_caller_who_is_not_signed_in() {
                     // Wrong credentials: the sign-in form again, 401.
                     ("POST", "/masuk") => StatusCode::UNAUTHORIZED,
                     (_, "/bahasa/{lang}") => StatusCode::SEE_OTHER,
+                    // A payer's link with a token that names no request: not found (the
+                    // token is the only key; nothing tells a guesser more).
+                    (_, "/bayar/{token}") => StatusCode::NOT_FOUND,
                     _ => StatusCode::OK,
                 };
                 let to_signin = res.location().starts_with("/masuk");

@@ -58,6 +58,10 @@ struct ServeArgs {
     /// Largest upload in MB (member imports).
     #[arg(long, env = "GUYUB_MAX_UPLOAD_MB", default_value_t = 10)]
     max_upload_mb: usize,
+    /// The address people and payment gateways reach this server at (e.g.
+    /// https://koperasi.example.id): the gateway's notifications are sent to it.
+    #[arg(long, env = "GUYUB_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -204,6 +208,7 @@ fn web_config(s: &ServeArgs) -> WebConfig {
         secure_cookies: s.secure_cookies,
         trust_proxy: s.trust_proxy,
         max_upload_bytes: s.max_upload_mb * 1024 * 1024,
+        public_url: s.public_url.clone(),
         ..WebConfig::default()
     }
 }

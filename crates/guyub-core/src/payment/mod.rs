@@ -5,9 +5,16 @@
 //! - [`qr`]: drawing a payload as a QR code (SVG, or a matrix of modules for other formats).
 //! - [`settings`]: the rules of a coop's payment settings (its static QRIS, bank accounts for
 //!   transfers, the merchant discount rate).
+//! - [`request`]: payment requests (states, expiry, unique codes, references) and the
+//!   acquirer's settlement (MDR).
+//! - [`statement`]: reading QRIS settlement reports and bank statements, and matching their
+//!   lines to open payment requests.
 //!
 //! Everything here is pure: no I/O, no clock, no randomness.
 
+pub mod gateway;
 pub mod qr;
 pub mod qris;
+pub mod request;
 pub mod settings;
+pub mod statement;

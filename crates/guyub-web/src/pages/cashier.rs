@@ -125,6 +125,7 @@ struct CounterPage {
     lines: Vec<CounterLine>,
     arrears: String,
     methods: Vec<(&'static str, &'static str)>,
+    validities: Vec<(&'static str, &'static str)>,
     method: String,
     idem: String,
     error: Option<String>,
@@ -222,6 +223,7 @@ async fn counter_page(
         lines,
         arrears,
         methods: PayMethod::choices(lang),
+        validities: guyub_core::payment::request::Validity::choices(lang),
         method: typed
             .get("method")
             .cloned()
@@ -283,7 +285,7 @@ fn movements(form: &HashMap<String, String>) -> Result<Vec<Movement>, Msg> {
 }
 
 /// The counter form again, with what was typed and why nothing was posted.
-async fn refused(
+pub(crate) async fn refused(
     state: &AppState,
     caller: &Caller,
     kid: &str,

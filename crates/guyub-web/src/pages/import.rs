@@ -69,8 +69,18 @@ pub async fn upload_form(
 }
 
 /// Reads the multipart upload: the CSRF token and the file. Too large → 413.
-pub async fn read_upload(mut mp: Multipart) -> Result<(String, String, Vec<u8>), WebError> {
-    let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), None);
+pub async fn read_upload(mp: Multipart) -> Result<(String, String, Vec<u8>), WebError> {
+    let (mut fields, name, bytes) = read_upload_fields(mp).await?;
+    Ok((fields.remove("_csrf").unwrap_or_default(), name, bytes))
+}
+
+/// Reads a multipart upload: its text fields by name, and the file (`file`) with its name.
+/// Too large → 413; no file → 400.
+pub async fn read_upload_fields(
+    mut mp: Multipart,
+) -> Result<(std::collections::HashMap<String, String>, String, Vec<u8>), WebError> {
+    let mut fields = std::collections::HashMap::new();
+    let (mut name, mut bytes) = (String::new(), None);
     loop {
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
@@ -83,9 +93,8 @@ pub async fn read_upload(mut mp: Multipart) -> Result<(String, String, Vec<u8>),
                 )));
             }
         };
-        match field.name() {
-            Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
+        match field.name().map(str::to_string) {
+            Some(n) if n == "file" => {
                 name = field.file_name().unwrap_or("berkas").to_string();
                 bytes = Some(field.bytes().await.map_err(|e| {
                     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -98,7 +107,10 @@ pub async fn read_upload(mut mp: Multipart) -> Result<(String, String, Vec<u8>),
                     }
                 })?);
             }
-            _ => {}
+            Some(n) => {
+                fields.insert(n, field.text().await.unwrap_or_default());
+            }
+            None => {}
         }
     }
     let bytes = bytes.ok_or_else(|| {
@@ -107,7 +119,7 @@ pub async fn read_upload(mut mp: Multipart) -> Result<(String, String, Vec<u8>),
             "Choose a file to upload.",
         ))
     })?;
-    Ok((csrf, name, bytes.to_vec()))
+    Ok((fields, name, bytes.to_vec()))
 }
 
 pub async fn upload(

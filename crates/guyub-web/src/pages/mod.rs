@@ -15,9 +15,11 @@ pub mod home;
 pub mod import;
 pub mod members;
 pub mod payment;
+pub mod payment_request;
 pub mod region;
 pub mod savings;
 pub mod signin;
+pub mod statement;
 
 use askama::Template;
 use axum::extract::{FromRequest, Request};
@@ -41,6 +43,7 @@ pub struct CoopNav {
     pub import: bool,
     pub audit: bool,
     pub cashier: bool,
+    pub payments: bool,
     pub books: bool,
     pub write_books: bool,
 }
@@ -105,6 +108,7 @@ impl Page {
             import: access.allows(Need::WriteMembers),
             audit: access.allows(Need::ReadAudit),
             cashier: access.allows(Need::Cashier),
+            payments: access.allows(Need::ReadPayments),
             books: access.allows(Need::ReadBooks),
             write_books: access.allows(Need::WriteBooks),
         });
@@ -146,6 +150,12 @@ impl Page {
             "bank-account-added",
             "bank-account-updated",
             "mdr-saved",
+            "request-cancelled",
+            "statement-imported",
+            "line-matched",
+            "line-ignored",
+            "qris-settled",
+            "gateway-saved",
         ];
         self.flash = ok
             .filter(|k| KNOWN.contains(k))
