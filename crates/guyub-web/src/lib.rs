@@ -227,6 +227,18 @@ fn page_routes() -> Router<AppState> {
         )
         .route("/bayar/{token}", get(pages::payment_request::public))
         .route(
+            "/k/{kid}/tagihan/{rid}/cek-gateway",
+            post(pages::payment_request::check_gateway),
+        )
+        .route(
+            "/k/{kid}/pembayaran/gateway",
+            post(pages::payment::set_gateway),
+        )
+        .route(
+            "/kait/midtrans/{kid}",
+            post(crate::gateway_service::midtrans_notification),
+        )
+        .route(
             "/k/{kid}/pembayaran/mutasi",
             get(pages::statement::list).post(pages::statement::upload),
         )

@@ -835,6 +835,12 @@ pub async fn seed(
         }
     }
 
+    // Payments: each primary coop's QRIS sticker, bank account and MDR, and a few requests
+    // (one paid by QRIS, one waiting) so that the payment pages have something to show.
+    for (id, spec) in &coop_ids {
+        payments(&store.tenant(*id), &actor, spec).await?;
+    }
+
     // The secondary coop: Pusat Koperasi Jawa Timur, whose members are the three coops.
     let surabaya = RegionCode::parse("35.78")?;
     let data = CoopData {
@@ -893,6 +899,129 @@ pub async fn seed(
     Ok(logins.into_inner())
 }
 
+/// A static QRIS for a demo coop: a QRIS-registered (ID.CO.QRIS.WWW) merchant with the coop's
+/// name and city, valid by the core's rules (the NMID and PAN are made up).
+pub fn demo_qris(name: &str, city: &str, n: u64) -> String {
+    let tlv = |tag: &str, v: &str| format!("{tag}{:02}{v}", v.chars().count());
+    let name: String = name.to_uppercase().chars().take(25).collect();
+    let city: String = city.to_uppercase().chars().take(15).collect();
+    let acct = format!(
+        "{}{}{}",
+        tlv("00", "ID.CO.BANKJATIM.WWW"),
+        tlv("01", &format!("9360011400{:09}", n % 1_000_000_000)),
+        tlv("03", "UMI")
+    );
+    let nmid = format!(
+        "{}{}{}",
+        tlv("00", "ID.CO.QRIS.WWW"),
+        tlv(
+            "02",
+            &format!("ID10{:011}", 20_000_000_000 + n % 1_000_000_000)
+        ),
+        tlv("03", "UMI")
+    );
+    let body = format!(
+        "{}{}{}{}{}{}{}{}{}{}6304",
+        tlv("00", "01"),
+        tlv("01", "11"),
+        tlv("26", &acct),
+        tlv("51", &nmid),
+        tlv("52", "5399"),
+        tlv("53", "360"),
+        tlv("58", "ID"),
+        tlv("59", &name),
+        tlv("60", &city),
+        tlv("61", "65145")
+    );
+    let crc = guyub_core::payment::qris::crc_hex(guyub_core::payment::qris::crc16(body.as_bytes()));
+    format!("{body}{}", String::from_utf8_lossy(&crc))
+}
+
+/// The payment settings and a few requests of one demo coop.
+async fn payments(
+    t: &guyub_store::Tenant<'_>,
+    actor: &Actor,
+    spec: &CoopSpec,
+) -> anyhow::Result<()> {
+    use guyub_core::payment::request::{ConfirmedVia, Validity};
+    use guyub_core::payment::settings::{BankAccountInput, validate_bank_account};
+    use guyub_store::payment::request::{Confirmation, NewRequest};
+    use guyub_store::payment::{MdrRate, PaymentChange};
+    let qris =
+        guyub_core::payment::qris::Qris::parse(&demo_qris(spec.name, "MALANG", spec.wajib as u64))
+            .map_err(|e| anyhow::anyhow!("demo QRIS: {e:?}"))?;
+    let account = validate_bank_account(&BankAccountInput {
+        bank_name: "Bank Jatim".into(),
+        account_number: format!("00{:08}", spec.wajib),
+        holder_name: spec.name.into(),
+    })
+    .map_err(|e| anyhow::anyhow!("demo bank account: {e:?}"))?;
+    let change = PaymentChange {
+        qris: Some(qris),
+        add_accounts: vec![account],
+        mdr: Some(MdrRate {
+            effective_on: date(2023, 7, 1)?,
+            rate: guyub_core::percent::BasisPoints(30),
+        }),
+        ..Default::default()
+    };
+    t.update_payment_settings(actor, &change).await?;
+    let default = t.payment_settings().await?.accounts.first().map(|a| a.id);
+    if let Some(id) = default {
+        t.update_payment_settings(
+            actor,
+            &PaymentChange {
+                default_account: Some(id),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    let wajib = t
+        .products()
+        .await?
+        .into_iter()
+        .find(|p| p.code == "WAJIB")
+        .context("demo: no wajib product")?;
+    let members = t
+        .search_members(&guyub_store::member::MemberQuery {
+            q: String::new(),
+            status: Some(MemberStatus::Aktif),
+            kind: None,
+            limit: 3,
+            offset: 0,
+        })
+        .await?
+        .members;
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(CoopTimeZone::Wib.offset())
+        .date();
+    for (i, m) in members.iter().enumerate() {
+        let r = t
+            .create_payment_request(
+                actor,
+                &NewRequest {
+                    member: m.id,
+                    lines: vec![(wajib.id, guyub_core::money::Rupiah(spec.wajib))],
+                    description: None,
+                    validity: Validity::Hours24,
+                    idem_key: None,
+                },
+            )
+            .await?;
+        if i == 0 {
+            let c = Confirmation {
+                method: guyub_core::savings::PayMethod::Qris,
+                reference: "RRN 6120 0001".into(),
+                via: ConfirmedVia::Cashier,
+                date: today,
+            };
+            t.confirm_payment_request(actor, r.id, &c).await?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -926,6 +1055,19 @@ mod tests {
             };
             let v = validate_member(&input, today).unwrap_or_else(|e| panic!("{:?}: {e:?}", input));
             assert_eq!(&v, m);
+        }
+    }
+
+    #[test]
+    fn demo_qris_codes_are_valid_static_qris() {
+        for (name, n) in [
+            ("KSP Arta Mandiri Malang", 50_000),
+            ("Kopontren Al-Hikmah", 7),
+        ] {
+            let q = guyub_core::payment::settings::static_qris(&demo_qris(name, "Malang", n))
+                .expect("valid static QRIS");
+            assert!(q.warnings().is_empty());
+            assert_eq!(q.merchant_city(), "MALANG");
         }
     }
 

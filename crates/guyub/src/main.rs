@@ -249,6 +249,19 @@ async fn serve(store: Store, s: &ServeArgs) -> anyhow::Result<()> {
             }
         }
     });
+    // The payment gateway's status is polled every minute: the fallback for notifications
+    // that never arrive (the server was down, the notification URL is not set).
+    let polled = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let n = guyub_web::gateway_service::poll_all(&polled).await;
+            if n > 0 {
+                tracing::info!(changed = n, "gateway poll");
+            }
+        }
+    });
     let app = guyub_web::app(state);
     let listener = tokio::net::TcpListener::bind(s.listen)
         .await

@@ -122,3 +122,21 @@ settle-mdr-hint = Leave empty to compute the MDR from the rate in force on that 
 settle-button = Post the settlement
 settle-past = Posted settlements
 settle-none = None yet.
+
+# Gateway
+ok-gateway-saved = Gateway settings saved.
+ok-gateway-failed = The request is made, but the payment gateway did not answer; it can still be paid by the coop's QRIS or by transfer.
+ok-gateway-checked = The gateway was asked; no payment yet.
+gw-title = Payment gateway (Midtrans)
+gw-intro = Optional. With a gateway, each request gets a dynamic QRIS from Midtrans, and payments are confirmed automatically by notification. Without a server key the gateway is off.
+gw-on = On
+gw-off = Off
+gw-environment = Environment
+gw-trial = trial
+gw-acquirer = QRIS acquirer
+gw-key-hint = From the Midtrans dashboard, Settings → Access Keys. Leave empty to keep the stored key. The key is never shown again.
+gw-active = Turn the gateway on
+gw-save = Save the gateway
+gw-notify-url = Notification URL (set it in the Midtrans dashboard, Settings → Payment → Notification URL):
+req-gateway-hint = This request's QRIS comes from the gateway; payments are confirmed automatically. If a notification is late, ask for its status now.
+req-gateway-check = Check the status at the gateway

@@ -122,3 +122,21 @@ settle-mdr-hint = Kosongkan untuk menghitung MDR dari tarif yang berlaku pada ta
 settle-button = Catat settlement
 settle-past = Settlement yang sudah dicatat
 settle-none = Belum ada.
+
+# Gateway
+ok-gateway-saved = Pengaturan gateway tersimpan.
+ok-gateway-failed = Tagihan dibuat, tetapi gateway pembayaran tidak menjawab; tagihan tetap bisa dibayar dengan QRIS koperasi atau transfer.
+ok-gateway-checked = Status di gateway sudah diperiksa; belum ada pembayaran.
+gw-title = Gateway pembayaran (Midtrans)
+gw-intro = Pilihan. Dengan gateway, setiap tagihan mendapat QRIS dinamis dari Midtrans, dan pembayaran dikonfirmasi otomatis lewat notifikasi. Tanpa server key, gateway tidak aktif.
+gw-on = Aktif
+gw-off = Tidak aktif
+gw-environment = Lingkungan
+gw-trial = uji coba
+gw-acquirer = Penyedia QRIS
+gw-key-hint = Dari dasbor Midtrans, Settings → Access Keys. Kosongkan untuk memakai key yang tersimpan. Key tidak pernah ditampilkan lagi.
+gw-active = Nyalakan gateway
+gw-save = Simpan gateway
+gw-notify-url = Alamat notifikasi (isi di dasbor Midtrans, Settings → Payment → Notification URL):
+req-gateway-hint = QRIS tagihan ini dari gateway; pembayaran dikonfirmasi otomatis. Bila notifikasi terlambat, tanyakan statusnya sekarang.
+req-gateway-check = Cek status di gateway

@@ -156,6 +156,8 @@ impl Page {
             "line-ignored",
             "qris-settled",
             "gateway-saved",
+            "gateway-failed",
+            "gateway-checked",
         ];
         self.flash = ok
             .filter(|k| KNOWN.contains(k))

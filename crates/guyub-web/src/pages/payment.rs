@@ -19,6 +19,7 @@ use guyub_core::payment::settings::{
 use guyub_core::{FieldError, Msg, fmt_id};
 use guyub_store::StoreError;
 use guyub_store::coop::Koperasi;
+use guyub_store::payment::gateway::{GatewayInput, GatewaySettings};
 use guyub_store::payment::{MdrRate, PaymentChange, PaymentSettings};
 use serde::Deserialize;
 
@@ -63,11 +64,22 @@ pub struct Again {
     pub errors: BTreeMap<String, String>,
 }
 
+/// The gateway as the page shows it: never the key, only its last characters.
+pub struct GatewayView {
+    pub active: bool,
+    pub environment: String,
+    pub acquirer: String,
+    pub key_hint: String,
+    pub notify_url: String,
+}
+
 #[derive(Template)]
 #[template(path = "payment/settings.html")]
 struct SettingsPage {
     p: Page,
     kid: String,
+    gateway: Option<GatewayView>,
+    notify_url: String,
     can_write: bool,
     qris: Option<QrisView>,
     accounts: Vec<AccountView>,
@@ -124,9 +136,31 @@ fn page(
             })
             .collect(),
         today: today.to_string(),
+        gateway: None,
+        notify_url: format!("/kait/midtrans/{kid}"),
         kid,
         again,
     }
+}
+
+/// Adds the gateway part of the page.
+fn with_gateway(
+    mut page: SettingsPage,
+    state: &AppState,
+    coop: &Koperasi,
+    g: Option<GatewaySettings>,
+) -> SettingsPage {
+    let url = crate::gateway_service::notification_url(state, coop.id)
+        .unwrap_or_else(|| format!("/kait/midtrans/{}", coop.id));
+    page.gateway = g.map(|g| GatewayView {
+        active: g.active,
+        environment: g.environment.clone(),
+        acquirer: g.acquirer.clone(),
+        key_hint: g.key_hint(),
+        notify_url: url.clone(),
+    });
+    page.notify_url = url;
+    page
 }
 
 /// Shows the page again with what was sent and why it was refused (nothing was saved).
@@ -138,11 +172,11 @@ async fn refused(
     status: StatusCode,
     again: Again,
 ) -> WebResult<Response> {
-    let s = state.store.tenant(coop.id).payment_settings().await?;
-    Ok(render_status(
-        status,
-        &page(caller, coop, access, s, again, None),
-    ))
+    let tenant = state.store.tenant(coop.id);
+    let s = tenant.payment_settings().await?;
+    let g = tenant.gateway_settings().await?;
+    let page = with_gateway(page(caller, coop, access, s, again, None), state, coop, g);
+    Ok(render_status(status, &page))
 }
 
 fn done(kid: &str, ok: &str) -> Response {
@@ -156,15 +190,18 @@ pub async fn show(
     Query(oq): Query<OkQuery>,
 ) -> WebResult<Response> {
     let (coop, access) = coop_access(&state, &caller, &kid, Need::ReadBooks).await?;
-    let s = state.store.tenant(coop.id).payment_settings().await?;
-    Ok(render(&page(
+    let tenant = state.store.tenant(coop.id);
+    let s = tenant.payment_settings().await?;
+    let g = tenant.gateway_settings().await?;
+    let p = page(
         &caller,
         &coop,
         &access,
         s,
         Again::default(),
         oq.ok.as_deref(),
-    )))
+    );
+    Ok(render(&with_gateway(p, &state, &coop, g)))
 }
 
 /// The QRIS form: the CSRF token, the pasted text, and an optional image of the sticker.
@@ -415,4 +452,102 @@ pub async fn set_mdr(
         .update_payment_settings(&caller.actor(), &change)
         .await?;
     Ok(done(&kid, "mdr-saved"))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct GatewayFields {
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
+    /// Empty keeps the stored key.
+    #[serde(default)]
+    pub server_key: String,
+    #[serde(default)]
+    pub environment: String,
+    #[serde(default)]
+    pub acquirer: String,
+    /// A checkbox: present ("on") when ticked.
+    #[serde(default)]
+    pub active: Option<String>,
+}
+
+/// Checks the gateway form: a known environment and acquirer, a key that looks like one.
+fn gateway_input(f: &GatewayFields) -> Result<GatewayInput, Vec<FieldError>> {
+    use guyub_core::payment::gateway::midtrans::{ACQUIRER_GOPAY, ACQUIRER_SHOPEEPAY};
+    let mut errors = vec![];
+    if !matches!(f.environment.as_str(), "sandbox" | "production") {
+        errors.push(FieldError::new(
+            "environment",
+            Msg::new(
+                "Pilih sandbox atau production.",
+                "Choose sandbox or production.",
+            ),
+        ));
+    }
+    if f.acquirer != ACQUIRER_GOPAY && f.acquirer != ACQUIRER_SHOPEEPAY {
+        errors.push(FieldError::new(
+            "acquirer",
+            Msg::new(
+                "Pilih penyedia QRIS di Midtrans.",
+                "Choose the QRIS acquirer at Midtrans.",
+            ),
+        ));
+    }
+    let key = f.server_key.trim();
+    if !key.is_empty() && (key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic())) {
+        errors.push(FieldError::new(
+            "server_key",
+            Msg::new(
+                "Server key tidak dikenali; salin persis dari dasbor Midtrans (Settings → Access Keys).",
+                "The server key is not recognised; copy it exactly from the Midtrans dashboard (Settings → Access Keys).",
+            ),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(GatewayInput {
+        server_key: (!key.is_empty()).then(|| key.to_string()),
+        environment: f.environment.clone(),
+        base_url: None,
+        acquirer: f.acquirer.clone(),
+        active: f.active.is_some(),
+    })
+}
+
+/// Saves the gateway settings (the board only: the key moves money).
+pub async fn set_gateway(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kid): Path<String>,
+    Form(f): Form<GatewayFields>,
+) -> WebResult<Response> {
+    let (coop, access) = coop_access(&state, &caller, &kid, Need::WriteCoop).await?;
+    caller.check_csrf(&f.csrf)?;
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let input = match gateway_input(&f) {
+        Ok(i) => i,
+        Err(errors) => {
+            let again = Again {
+                errors: field_messages(&errors, caller.lang),
+                ..Default::default()
+            };
+            return refused(&state, &caller, &coop, &access, status, again).await;
+        }
+    };
+    match state
+        .store
+        .tenant(coop.id)
+        .set_gateway(&caller.actor(), &input)
+        .await
+    {
+        Ok(()) => Ok(done(&kid, "gateway-saved")),
+        Err(StoreError::Invalid(errors)) => {
+            let again = Again {
+                errors: field_messages(&errors, caller.lang),
+                ..Default::default()
+            };
+            refused(&state, &caller, &coop, &access, status, again).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -302,7 +302,18 @@ pub async fn bill(
         .create_payment_request(&caller.actor(), &req)
         .await
     {
-        Ok(r) => Ok(Redirect::to(&format!("/k/{kid}/tagihan/{}", r.id)).into_response()),
+        Ok(r) => {
+            // With a gateway, its own dynamic QRIS replaces the converted one. A gateway that
+            // fails leaves the request payable by the converted QRIS and transfer.
+            let flash = match crate::gateway_service::charge(&state, &r).await {
+                Ok(_) => "",
+                Err(e) => {
+                    tracing::warn!(request = %r.id, error = %e, "gateway charge failed");
+                    "?ok=gateway-failed"
+                }
+            };
+            Ok(Redirect::to(&format!("/k/{kid}/tagihan/{}{flash}", r.id)).into_response())
+        }
         Err(StoreError::Conflict(m)) => refuse(m).await,
         Err(StoreError::Invalid(f)) => {
             let m = f
@@ -327,6 +338,7 @@ struct DetailPage {
     public_path: String,
     methods: Vec<(&'static str, &'static str)>,
     can_act: bool,
+    via_gateway: bool,
     error: Option<String>,
     typed_reference: String,
     typed_method: String,
@@ -362,6 +374,7 @@ async fn detail_page(
         r: RequestView::of(&r, coop.timezone(), lang),
         methods: PayMethod::choices(lang),
         can_act: access.allows(Need::Cashier),
+        via_gateway: r.gateway.is_some(),
         error: None,
         typed_reference: String::new(),
         typed_method: if r.qris_payload.is_some() {
@@ -486,6 +499,40 @@ pub async fn cancel(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Asks the gateway now for the state of a request it issued (when a notification is late).
+pub async fn check_gateway(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kid, rid)): Path<(String, String)>,
+    Form(f): Form<super::signin::CsrfForm>,
+) -> WebResult<Response> {
+    let (coop, access) = coop_access(&state, &caller, &kid, Need::Cashier).await?;
+    caller.check_csrf(&f.csrf)?;
+    let id = request_id(&rid)?;
+    let r = state.store.tenant(coop.id).payment_request(id).await?;
+    let polled = crate::gateway_service::poll(&state, coop.id, &r.ref_code, today_in(&coop)).await;
+    let m = match polled {
+        Ok(guyub_store::payment::gateway::Applied::Paid(receipt)) => {
+            return Ok(Redirect::to(&format!("/k/{kid}/kuitansi/{receipt}")).into_response());
+        }
+        Ok(_) => {
+            return Ok(
+                Redirect::to(&format!("/k/{kid}/tagihan/{id}?ok=gateway-checked")).into_response(),
+            );
+        }
+        Err(crate::gateway_service::PollError::Off) => Msg::new(
+            "Gateway pembayaran koperasi ini tidak aktif.",
+            "This coop's payment gateway is off.",
+        ),
+        Err(crate::gateway_service::PollError::Gateway(e)) => e.msg(),
+        Err(crate::gateway_service::PollError::Store(StoreError::Conflict(m))) => m,
+        Err(crate::gateway_service::PollError::Store(e)) => return Err(e.into()),
+    };
+    let mut page = detail_page(&state, &caller, &coop, &access, id, None).await?;
+    page.error = Some(m.get(caller.lang).to_string());
+    Ok(render_status(StatusCode::BAD_GATEWAY, &page))
 }
 
 // --- The customer's screen -------------------------------------------------------------------
