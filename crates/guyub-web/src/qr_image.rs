@@ -157,4 +157,17 @@ mod tests {
         assert!(read_qr(b"\x89PNG\r\n\x1a\nbroken").is_err());
         assert!(read_qr(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]).is_err());
     }
+
+    /// A phone-photo-like JPEG of a sticker: tilted 6°, in perspective, on a grey gradient,
+    /// blurred, with sensor noise, saved at JPEG quality 68 (made with ImageMagick from
+    /// `guyub qris render`; see tests/data/README.md).
+    #[test]
+    fn a_photo_of_a_sticker_reads() {
+        let photo = include_bytes!("../tests/data/qris-sticker-photo.jpg");
+        let text = read_qr(photo).expect("the QR in the photo");
+        assert_eq!(
+            text,
+            "00020101021126570011ID.DANA.WWW011893600915303371673602090337167360303UMI51440014ID.CO.QRIS.WWW0215ID10265623758930303UMI5204737253033605802ID5906Conweb6014Kota Palembang61053016163045C12"
+        );
+    }
 }
