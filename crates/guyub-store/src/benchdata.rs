@@ -118,3 +118,56 @@ pub async fn sqlite_first_page(
     }
     Ok(v)
 }
+
+/// One open request for [`fill_requests`]: who owes what, and its unique code.
+pub struct BenchRequest {
+    pub member: guyub_core::ids::MemberId,
+    pub product: guyub_core::ids::ProductId,
+    pub base: i64,
+    pub code: i64,
+    pub ref_code: String,
+}
+
+/// Inserts open payment requests (each with one line) straight into the tables, created now
+/// and valid for a day: the starting point of the statement import benchmark, which measures
+/// the import, not the making of requests.
+pub async fn fill_requests(
+    db: &Db,
+    k: KoperasiId,
+    sukarela: guyub_core::ids::ProductId,
+    rows: &[BenchRequest],
+) -> StoreResult<()> {
+    let t = crate::now();
+    let expires = t + time::Duration::hours(24);
+    for chunk in rows.chunks(500) {
+        let ids: Vec<Uuid> = chunk.iter().map(|_| Uuid::now_v7()).collect();
+        let sql = crate::sql::values_sql(
+            "INSERT INTO payment_request (koperasi_id, id, ref_code, purpose, member_id, description, base_amount,
+                unique_code, total, code_product_id, public_token, state, expires_at, created_by, created_at)",
+            chunk.len(),
+            15,
+        );
+        on_db!(db, p => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (r, id) in chunk.iter().zip(&ids) {
+                q = q.bind(k.0).bind(*id).bind(r.ref_code.clone()).bind("simpanan").bind(r.member.0)
+                    .bind("Simpanan wajib").bind(r.base).bind(r.code).bind(r.base + r.code).bind(sukarela.0)
+                    .bind(id.simple().to_string()).bind("menunggu").bind(expires).bind("bench").bind(t);
+            }
+            q.execute(p).await.map(|_| ())
+        })?;
+        let sql = crate::sql::values_sql(
+            "INSERT INTO payment_request_line (koperasi_id, request_id, line_no, product_id, amount)",
+            chunk.len(),
+            5,
+        );
+        on_db!(db, p => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (r, id) in chunk.iter().zip(&ids) {
+                q = q.bind(k.0).bind(*id).bind(1i64).bind(r.product.0).bind(r.base);
+            }
+            q.execute(p).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}

@@ -357,7 +357,7 @@ pub async fn run(a: BooksBenchArgs) -> anyhow::Result<()> {
 }
 
 /// `pgbench` TPC-B with `clients` clients, prepared statements, 10 s, on the same server.
-fn pgbench_tpcb(url: &str, clients: usize) -> Option<f64> {
+pub(crate) fn pgbench_tpcb(url: &str, clients: usize) -> Option<f64> {
     let run = |args: &[&str]| {
         std::process::Command::new("pgbench")
             .args(args)

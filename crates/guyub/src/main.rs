@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_books;
+mod bench_payments;
 mod demo;
 mod qris_cli;
 
@@ -129,6 +130,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Benchmarks of the books: deposits through the API, trial balance, passbook.
     BenchBooks(bench_books::BooksBenchArgs),
+    /// Benchmark of the statement import: 10,000 lines against 10,000 open requests.
+    BenchPayments(bench_payments::PaymentsBenchArgs),
     /// QRIS tools: check, decode, convert to dynamic, render (docs/panduan-qris.md).
     Qris {
         #[command(subcommand)]
@@ -531,6 +534,7 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Bench(args) => bench::run(args).await,
         Command::BenchBooks(args) => bench_books::run(args).await,
+        Command::BenchPayments(args) => bench_payments::run(args).await,
         Command::Qris { cmd } => qris_cli::run(cmd),
     }
 }
