@@ -140,3 +140,4 @@ gw-save = Save the gateway
 gw-notify-url = Notification URL (set it in the Midtrans dashboard, Settings → Payment → Notification URL):
 req-gateway-hint = This request's QRIS comes from the gateway; payments are confirmed automatically. If a notification is late, ask for its status now.
 req-gateway-check = Check the status at the gateway
+screen-merchant = Payee name in the payer's app

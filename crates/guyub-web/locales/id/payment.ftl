@@ -140,3 +140,4 @@ gw-save = Simpan gateway
 gw-notify-url = Alamat notifikasi (isi di dasbor Midtrans, Settings → Payment → Notification URL):
 req-gateway-hint = QRIS tagihan ini dari gateway; pembayaran dikonfirmasi otomatis. Bila notifikasi terlambat, tanyakan statusnya sekarang.
 req-gateway-check = Cek status di gateway
+screen-merchant = Nama penerima di aplikasi pembayar

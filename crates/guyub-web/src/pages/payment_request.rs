@@ -22,7 +22,7 @@ use guyub_core::savings::PayMethod;
 use guyub_core::{Lang, Msg, fmt_id};
 use guyub_store::StoreError;
 use guyub_store::coop::Koperasi;
-use guyub_store::payment::BankAccount;
+use guyub_store::payment::PaymentSettings;
 use guyub_store::payment::request::{Confirmation, NewRequest, PaymentRequest, RequestFilter};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime, Time};
@@ -103,12 +103,22 @@ impl RequestView {
 /// What the payer sees: the QR, and where to transfer.
 pub struct PayView {
     pub qr_svg: String,
+    /// The merchant name the payer's app will show (the coop's QRIS), to check before paying.
+    pub merchant: String,
     pub bank: Option<(String, String, String)>,
 }
 
 impl PayView {
-    fn of(r: &PaymentRequest, bank: Option<&BankAccount>, label: &str) -> PayView {
+    fn of(r: &PaymentRequest, settings: &PaymentSettings) -> PayView {
+        let bank = settings.accounts.iter().find(|a| a.is_default && a.active);
+        let label = format!("QRIS {}", r.ref_code);
+        let label = label.as_str();
         PayView {
+            merchant: if r.gateway.is_some() {
+                String::new()
+            } else {
+                settings.qris.as_ref().map(|q| q.merchant_name.clone()).unwrap_or_default()
+            },
             qr_svg: r
                 .qris_payload
                 .as_deref()
@@ -356,7 +366,6 @@ async fn detail_page(
     let tenant = state.store.tenant(coop.id);
     let r = tenant.payment_request(id).await?;
     let settings = tenant.payment_settings().await?;
-    let bank = settings.accounts.iter().find(|a| a.is_default && a.active);
     let kid = coop.id.to_string();
     let lang = caller.lang;
     Ok(DetailPage {
@@ -369,7 +378,7 @@ async fn detail_page(
             .in_coop(coop, access, "payments")
             .at(&format!("/k/{kid}/tagihan/{id}"))
             .flash(ok),
-        pay: PayView::of(&r, bank, &format!("QRIS {}", r.ref_code)),
+        pay: PayView::of(&r, &settings),
         public_path: format!("/bayar/{}", r.public_token),
         r: RequestView::of(&r, coop.timezone(), lang),
         methods: PayMethod::choices(lang),
@@ -560,13 +569,13 @@ impl ScreenPage {
         coop_name: String,
         tz: CoopTimeZone,
         r: &PaymentRequest,
-        bank: Option<&BankAccount>,
+        settings: &PaymentSettings,
     ) -> ScreenPage {
         ScreenPage {
             lang,
             coop_name,
             r: RequestView::of(r, tz, lang),
-            pay: PayView::of(r, bank, &format!("QRIS {}", r.ref_code)),
+            pay: PayView::of(r, settings),
             refresh: r.state == RequestState::Open,
         }
     }
@@ -582,13 +591,12 @@ pub async fn screen(
     let tenant = state.store.tenant(coop.id);
     let r = tenant.payment_request(id).await?;
     let settings = tenant.payment_settings().await?;
-    let bank = settings.accounts.iter().find(|a| a.is_default && a.active);
     let page = ScreenPage::new(
         caller.lang,
         coop.data.name.clone(),
         coop.timezone(),
         &r,
-        bank,
+        &settings,
     );
     Ok(render(&page))
 }
@@ -612,13 +620,12 @@ pub async fn public(
         .tenant(found.koperasi_id)
         .payment_settings()
         .await?;
-    let bank = settings.accounts.iter().find(|a| a.is_default && a.active);
     let page = ScreenPage::new(
         lang,
         found.coop_name.clone(),
         found.timezone,
         &found.request,
-        bank,
+        &settings,
     );
     let mut resp = render(&page);
     // The link is a secret: never sent on to other sites, never kept in shared caches.
