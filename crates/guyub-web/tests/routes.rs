@@ -116,6 +116,9 @@ const ROUTES: &[Route] = &[
     r("POST", "/k/{kid}/tagihan/{rid}/batal", Page),
     r("POST", "/k/{kid}/kasir/{mid}/tagihan", Page),
     r("GET", "/bayar/{token}", Public),
+    r("POST", "/k/{kid}/tagihan/{rid}/cek-gateway", Page),
+    r("POST", "/k/{kid}/pembayaran/gateway", Page),
+    r("POST", "/kait/midtrans/{kid}", Public),
     r("GET", "/k/{kid}/pembayaran/mutasi", Page),
     r("POST", "/k/{kid}/pembayaran/mutasi", Page),
     r("GET", "/k/{kid}/pembayaran/mutasi/{sid}", Page),
@@ -204,6 +207,47 @@ const ROUTES: &[Route] = &[
     // API-PAYMENT
     r("GET", "/api/v1/coops/{coop_id}/payment-settings", Api),
     r("PUT", "/api/v1/coops/{coop_id}/payment-settings", Api),
+    r("GET", "/api/v1/coops/{coop_id}/payment-requests", Api),
+    r("POST", "/api/v1/coops/{coop_id}/payment-requests", Api),
+    r(
+        "GET",
+        "/api/v1/coops/{coop_id}/payment-requests/{request_id}",
+        Api,
+    ),
+    r(
+        "POST",
+        "/api/v1/coops/{coop_id}/payment-requests/{request_id}/confirm",
+        Api,
+    ),
+    r(
+        "POST",
+        "/api/v1/coops/{coop_id}/payment-requests/{request_id}/cancel",
+        Api,
+    ),
+    r("GET", "/api/v1/coops/{coop_id}/statements", Api),
+    r("POST", "/api/v1/coops/{coop_id}/statements", Api),
+    r(
+        "GET",
+        "/api/v1/coops/{coop_id}/statements/{statement_id}",
+        Api,
+    ),
+    r(
+        "POST",
+        "/api/v1/coops/{coop_id}/statements/{statement_id}/lines/{line_no}/match",
+        Api,
+    ),
+    r(
+        "POST",
+        "/api/v1/coops/{coop_id}/statements/{statement_id}/lines/{line_no}/ignore",
+        Api,
+    ),
+    r(
+        "POST",
+        "/api/v1/coops/{coop_id}/statements/{statement_id}/settle",
+        Api,
+    ),
+    r("GET", "/api/v1/coops/{coop_id}/qris-settlements", Api),
+    r("POST", "/api/v1/coops/{coop_id}/qris-settlements", Api),
 ];
 
 fn is_coop_route(path: &str) -> bool {
@@ -368,9 +412,12 @@ fn fill(w: &World, path: &str) -> String {
         // Ids the access check refuses before it looks them up.
         .replace("{aid}", "01a00000-0000-7000-8000-000000000001")
         .replace("{rid}", "01a00000-0000-7000-8000-000000000002")
+        .replace("{request_id}", "01a00000-0000-7000-8000-000000000002")
         .replace("{bid}", "01a00000-0000-7000-8000-000000000003")
         .replace("{sid}", "01a00000-0000-7000-8000-000000000004")
+        .replace("{statement_id}", "01a00000-0000-7000-8000-000000000004")
         .replace("{no}", "1")
+        .replace("{line_no}", "1")
         .replace("{token}", "0123456789abcdef0123456789abcdef")
 }
 
@@ -557,6 +604,33 @@ fn payload(w: &World, method: &str, path: &str, csrf: &str) -> (String, Payload)
                 Payload::Raw("application/octet-stream", valid_csv()),
             );
         }
+        "/api/v1/coops/{coop_id}/payment-requests" => Payload::Json(json!({
+            "member_id": w.members_a[1].id.to_string(),
+            "lines": [{"product_id": "01a00000-0000-7000-8000-000000000005", "amount": 50000}],
+            "validity": "24j"
+        })),
+        "/api/v1/coops/{coop_id}/payment-requests/{request_id}/confirm" => {
+            Payload::Json(json!({"method": "tunai", "reference": "RRN 612345"}))
+        }
+        "/api/v1/coops/{coop_id}/payment-requests/{request_id}/cancel"
+        | "/api/v1/coops/{coop_id}/statements/{statement_id}/lines/{line_no}/ignore" => {
+            Payload::Json(json!({"reason": "Dibatalkan penyusup"}))
+        }
+        "/api/v1/coops/{coop_id}/statements/{statement_id}/lines/{line_no}/match" => {
+            Payload::Json(json!({"request_id": "01a00000-0000-7000-8000-000000000002"}))
+        }
+        "/api/v1/coops/{coop_id}/statements" => {
+            return (
+                format!("{url}?kind=qris&file_name=mutasi.csv"),
+                Payload::Raw(
+                    "text/csv",
+                    b"Tanggal,Nominal,RRN\n2026-11-30 10:00,50001,611\n".to_vec(),
+                ),
+            );
+        }
+        "/api/v1/coops/{coop_id}/qris-settlements" => Payload::Json(json!({
+            "date": today().to_string(), "gross": 50000
+        })),
         p if p.starts_with("/api/") => Payload::None,
         // /keluar, token revocation, import commit, grant revocation: the token alone.
         _ => with_csrf(vec![]),
@@ -617,6 +691,9 @@ async fn every_route_refuses_a_caller_who_is_not_signed_in() {
                     // A payer's link with a token that names no request: not found (the
                     // token is the only key; nothing tells a guesser more).
                     (_, "/bayar/{token}") => StatusCode::NOT_FOUND,
+                    // A gateway notification for a coop without a gateway: not found, and
+                    // nothing written.
+                    (_, "/kait/midtrans/{kid}") => StatusCode::NOT_FOUND,
                     _ => StatusCode::OK,
                 };
                 let to_signin = res.location().starts_with("/masuk");

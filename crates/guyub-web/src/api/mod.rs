@@ -6,6 +6,7 @@ pub mod books;
 pub mod coops;
 pub mod members;
 pub mod payment;
+pub mod payment_requests;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -69,6 +70,25 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(
             payment::get_payment_settings,
             payment::put_payment_settings
+        ))
+        .routes(routes!(
+            payment_requests::list_requests,
+            payment_requests::create_request
+        ))
+        .routes(routes!(payment_requests::get_request))
+        .routes(routes!(payment_requests::confirm_request))
+        .routes(routes!(payment_requests::cancel_request))
+        .routes(routes!(
+            payment_requests::list_statements,
+            payment_requests::import_statement
+        ))
+        .routes(routes!(payment_requests::get_statement))
+        .routes(routes!(payment_requests::match_line))
+        .routes(routes!(payment_requests::ignore_line))
+        .routes(routes!(payment_requests::settle_statement))
+        .routes(routes!(
+            payment_requests::list_settlements,
+            payment_requests::post_settlement
         ))
         .split_for_parts()
 }
