@@ -105,19 +105,30 @@ mod tests {
         let mut wb = Workbook::new();
         let ws = wb.add_worksheet();
         let fmt = Format::new().set_num_format("dd/mm/yyyy hh:mm");
-        ws.write(0, 0, "Rekening: 0012345678 KSP ARTA MANDIRI").unwrap();
+        ws.write(0, 0, "Rekening: 0012345678 KSP ARTA MANDIRI")
+            .unwrap();
         ws.write(1, 0, "Periode: 01/11/2026 - 30/11/2026").unwrap();
-        for (c, h) in ["Tanggal", "Keterangan", "Mutasi", "D/K"].iter().enumerate() {
+        for (c, h) in ["Tanggal", "Keterangan", "Mutasi", "D/K"]
+            .iter()
+            .enumerate()
+        {
             ws.write(3, c as u16, *h).unwrap();
         }
         let rows = [
-            ("TRSF E-BANKING CR 3011/FTSCY GY7K3Q9P SITI AMINAH", 150_123.0, "K"),
+            (
+                "TRSF E-BANKING CR 3011/FTSCY GY7K3Q9P SITI AMINAH",
+                150_123.0,
+                "K",
+            ),
             ("BIAYA ADM", 10_000.0, "D"),
             ("TRSF E-BANKING CR 3011/FTSCY BUDI", 75_002.0, "K"),
         ];
         for (i, (desc, amount, dk)) in rows.iter().enumerate() {
             let r = 4 + i as u32;
-            let when = ExcelDateTime::from_ymd(2026, 11, 30).unwrap().and_hms(9, i as u8, 0).unwrap();
+            let when = ExcelDateTime::from_ymd(2026, 11, 30)
+                .unwrap()
+                .and_hms(9, i as u8, 0)
+                .unwrap();
             ws.write_datetime_with_format(r, 0, &when, &fmt).unwrap();
             ws.write(r, 1, *desc).unwrap();
             ws.write(r, 2, *amount).unwrap();
@@ -125,7 +136,12 @@ mod tests {
         }
         let bytes = wb.save_to_buffer().unwrap();
         let s = read("mutasi.xlsx", &bytes, StatementKind::Bank).expect("reads");
-        assert_eq!(s.lines.len(), 2, "the debit is not a payment: {:?}", s.lines);
+        assert_eq!(
+            s.lines.len(),
+            2,
+            "the debit is not a payment: {:?}",
+            s.lines
+        );
         assert_eq!(s.lines[0].amount.0, 150_123);
         assert_eq!(s.lines[0].at.to_string(), "2026-11-30 9:00:00.0");
         assert!(s.lines[0].description.contains("GY7K3Q9P"));

@@ -130,7 +130,10 @@ async fn a_request_is_made_shown_paid_and_posted_once() {
     assert_eq!(public.status, StatusCode::OK);
     let ph = public.text();
     assert!(ph.contains("Rp 50.001") && ph.contains(&req.ref_code));
-    assert!(ph.contains("Conweb"), "the payee name the payer's app will show");
+    assert!(
+        ph.contains("Conweb"),
+        "the payee name the payer's app will show"
+    );
     assert!(
         !ph.contains(&w.members_a[1].member_no),
         "the member number stays private"

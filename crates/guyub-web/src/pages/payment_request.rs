@@ -117,7 +117,11 @@ impl PayView {
             merchant: if r.gateway.is_some() {
                 String::new()
             } else {
-                settings.qris.as_ref().map(|q| q.merchant_name.clone()).unwrap_or_default()
+                settings
+                    .qris
+                    .as_ref()
+                    .map(|q| q.merchant_name.clone())
+                    .unwrap_or_default()
             },
             qr_svg: r
                 .qris_payload
