@@ -28,7 +28,7 @@ use crate::{Actor, StoreError, StoreResult, Tenant, now, on_db, on_tx};
 pub const MIDTRANS: &str = "midtrans";
 
 /// A coop's gateway settings as stored.
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, sqlx::FromRow)]
 pub struct GatewaySettings {
     pub provider: String,
     #[serde(skip)]
@@ -131,31 +131,11 @@ async fn record_event(
 impl Tenant<'_> {
     /// The coop's gateway settings, if any were saved.
     pub async fn gateway_settings(&self) -> StoreResult<Option<GatewaySettings>> {
-        let row: Option<(
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-            bool,
-            OffsetDateTime,
-        )> = on_db!(self.db, p => sqlx::query_as(
+        let row: Option<GatewaySettings> = on_db!(self.db, p => sqlx::query_as(
             "SELECT provider, server_key, environment, base_url, acquirer, active, updated_at
              FROM payment_gateway WHERE koperasi_id = $1")
             .bind(self.koperasi_id.0).fetch_optional(p).await)?;
-        Ok(row.map(
-            |(provider, server_key, environment, base_url, acquirer, active, updated_at)| {
-                GatewaySettings {
-                    provider,
-                    server_key,
-                    environment,
-                    base_url,
-                    acquirer,
-                    active,
-                    updated_at,
-                }
-            },
-        ))
+        Ok(row)
     }
 
     /// Saves the gateway settings (audited without the key itself). Turning it on needs a key.
