@@ -324,6 +324,29 @@ async fn refused(
     Ok(render_status(status, &page))
 }
 
+/// The end of a decision on a statement: back to its page with `ok`, or the page again with
+/// why the store refused (nothing changed).
+async fn decided(
+    state: &AppState,
+    caller: &Caller,
+    (coop, access): (&Koperasi, &Access),
+    sid: StatementId,
+    result: Result<(), StoreError>,
+    ok: &str,
+) -> WebResult<Response> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/k/{}/pembayaran/mutasi/{sid}?ok={ok}",
+            coop.id
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, m) = store_refusal(e)?;
+            refused(state, caller, coop, access, sid, status, &m).await
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct DecideFields {
     #[serde(default, rename = "_csrf")]
@@ -394,16 +417,7 @@ pub async fn accept(
             .map(|_| ()),
         Err(e) => Err(e),
     };
-    match done {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/k/{kid}/pembayaran/mutasi/{sid}?ok=line-matched"))
-                .into_response(),
-        ),
-        Err(e) => {
-            let (status, m) = store_refusal(e)?;
-            refused(&state, &caller, &coop, &access, sid, status, &m).await
-        }
-    }
+    decided(&state, &caller, (&coop, &access), sid, done, "line-matched").await
 }
 
 /// Sets a line aside, with the reason.
@@ -416,21 +430,12 @@ pub async fn ignore(
     let (coop, access) = coop_access(&state, &caller, &kid, Need::Cashier).await?;
     caller.check_csrf(&f.csrf)?;
     let sid = statement_id(&sid)?;
-    match state
+    let done = state
         .store
         .tenant(coop.id)
         .ignore_statement_line(&caller.actor(), sid, no, &f.reason)
-        .await
-    {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/k/{kid}/pembayaran/mutasi/{sid}?ok=line-ignored"))
-                .into_response(),
-        ),
-        Err(e) => {
-            let (status, m) = store_refusal(e)?;
-            refused(&state, &caller, &coop, &access, sid, status, &m).await
-        }
-    }
+        .await;
+    decided(&state, &caller, (&coop, &access), sid, done, "line-ignored").await
 }
 
 /// Posts the settlement of a QRIS report's matched payments.
@@ -443,21 +448,13 @@ pub async fn settle_statement(
     let (coop, access) = coop_access(&state, &caller, &kid, Need::WriteBooks).await?;
     caller.check_csrf(&f.csrf)?;
     let sid = statement_id(&sid)?;
-    match state
+    let done = state
         .store
         .tenant(coop.id)
         .settle_statement(&caller.actor(), sid)
         .await
-    {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/k/{kid}/pembayaran/mutasi/{sid}?ok=qris-settled"))
-                .into_response(),
-        ),
-        Err(e) => {
-            let (status, m) = store_refusal(e)?;
-            refused(&state, &caller, &coop, &access, sid, status, &m).await
-        }
-    }
+        .map(|_| ());
+    decided(&state, &caller, (&coop, &access), sid, done, "qris-settled").await
 }
 
 // --- Settlements by hand ---------------------------------------------------------------------
