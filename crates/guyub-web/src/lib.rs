@@ -50,6 +50,7 @@ const CSS: &str = include_str!("../static/app.css");
 const JS: &str = include_str!("../static/app.js");
 const FAVICON: &str = include_str!("../static/favicon.svg");
 const RECEIPT_CSS: &str = include_str!("../static/receipt.css");
+const SCREEN_CSS: &str = include_str!("../static/screen.css");
 
 fn asset(ct: &'static str, body: &'static str) -> Response {
     (
@@ -320,6 +321,7 @@ pub fn app(state: AppState) -> Router {
         .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
         .route("/static/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON) }))
         .route("/static/receipt.css", get(|| async { asset("text/css; charset=utf-8", RECEIPT_CSS) }))
+        .route("/static/screen.css", get(|| async { asset("text/css; charset=utf-8", SCREEN_CSS) }))
         .fallback(not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(DefaultBodyLimit::max(max_body))

@@ -159,6 +159,7 @@ const ROUTES: &[Route] = &[
     r("GET", "/static/app.js", Public),
     r("GET", "/static/favicon.svg", Public),
     r("GET", "/static/receipt.css", Public),
+    r("GET", "/static/screen.css", Public),
     // The API.
     r("GET", "/api/v1/coops", Api),
     r("GET", "/api/v1/coops/{coop_id}", Api),

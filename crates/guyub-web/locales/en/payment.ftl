@@ -141,3 +141,5 @@ gw-notify-url = Notification URL (set it in the Midtrans dashboard, Settings →
 req-gateway-hint = This request's QRIS comes from the gateway; payments are confirmed automatically. If a notification is late, ask for its status now.
 req-gateway-check = Check the status at the gateway
 screen-merchant = Payee name in the payer's app
+stmt-accept-code = Match with this request
+pay-account = Account

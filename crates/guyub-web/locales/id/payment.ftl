@@ -141,3 +141,5 @@ gw-notify-url = Alamat notifikasi (isi di dasbor Midtrans, Settings → Payment 
 req-gateway-hint = QRIS tagihan ini dari gateway; pembayaran dikonfirmasi otomatis. Bila notifikasi terlambat, tanyakan statusnya sekarang.
 req-gateway-check = Cek status di gateway
 screen-merchant = Nama penerima di aplikasi pembayar
+stmt-accept-code = Cocokkan dengan tagihan ini
+pay-account = Rekening
