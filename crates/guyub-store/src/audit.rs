@@ -128,7 +128,7 @@ pub async fn record_rows(
     records: &[Record<'_>],
 ) -> StoreResult<()> {
     let at = now();
-    for chunk in records.chunks(500) {
+    for chunk in records.chunks(crate::sql::rows_per_statement(tx.engine(), 9)) {
         let sql = crate::sql::values_sql(
             "INSERT INTO audit_log (koperasi_id, id, at, user_id, actor, entity, entity_id, action, changes)",
             chunk.len(),

@@ -139,7 +139,7 @@ pub async fn fill_requests(
 ) -> StoreResult<()> {
     let t = crate::now();
     let expires = t + time::Duration::hours(24);
-    for chunk in rows.chunks(500) {
+    for chunk in rows.chunks(crate::sql::rows_per_statement(db.engine(), 15)) {
         let ids: Vec<Uuid> = chunk.iter().map(|_| Uuid::now_v7()).collect();
         let sql = crate::sql::values_sql(
             "INSERT INTO payment_request (koperasi_id, id, ref_code, purpose, member_id, description, base_amount,

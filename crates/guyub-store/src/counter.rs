@@ -36,7 +36,7 @@ use crate::audit::{self, Action, Record, diff};
 use crate::db::{Db, Tx};
 use crate::ledger::{self, NewEntry, Source};
 use crate::savings::{CounterRequest, Product, ProductRow, Receipt, SavingsTx, maturity_of};
-use crate::sql::{in_list_sql, values_sql};
+use crate::sql::{in_list_sql, rows_per_statement, values_sql};
 use crate::{Actor, StoreError, StoreResult, Tenant, now, on_tx};
 
 /// The most requests posted in one batch.
@@ -587,7 +587,7 @@ async fn write_accepted(
             _ => {}
         }
     }
-    for chunk in opened.chunks(500) {
+    for chunk in opened.chunks(rows_per_statement(tx.engine(), 7)) {
         let sql = values_sql(
             "INSERT INTO savings_account (koperasi_id, id, member_id, product_id, balance, opened_on, maturity_date)",
             chunk.len(),
@@ -602,7 +602,7 @@ async fn write_accepted(
         })?;
     }
     moved.sort_by_key(|(id, _, _)| *id);
-    for chunk in moved.chunks(300) {
+    for chunk in moved.chunks(rows_per_statement(tx.engine(), 2)) {
         let mut case = String::from("CASE id");
         for i in 0..chunk.len() {
             case.push_str(&format!(" WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i));
@@ -699,7 +699,7 @@ async fn write_accepted(
         .iter()
         .zip(&receipts)
         .collect::<Vec<_>>()
-        .chunks(500)
+        .chunks(rows_per_statement(tx.engine(), 9))
     {
         let sql = values_sql(
             "INSERT INTO receipt (koperasi_id, id, receipt_no, member_id, total, method, cashier, cashier_id, created_at)",
@@ -740,7 +740,7 @@ async fn write_accepted(
             tx_rows.push((row, l.account));
         }
     }
-    for chunk in tx_rows.chunks(500) {
+    for chunk in tx_rows.chunks(rows_per_statement(tx.engine(), 15)) {
         let sql = values_sql(
             "INSERT INTO savings_tx (koperasi_id, id, savings_account_id, member_id, product_id, tx_date, kind, amount,
                balance_after, method, entry_id, receipt_id, note, created_by, created_at)",
@@ -789,7 +789,7 @@ async fn write_accepted(
             ));
         }
     }
-    for chunk in answers.chunks(500) {
+    for chunk in answers.chunks(rows_per_statement(tx.engine(), 6)) {
         let sql = format!(
             "{} ON CONFLICT (koperasi_id, idem_key) DO NOTHING",
             values_sql(

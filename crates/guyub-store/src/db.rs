@@ -205,6 +205,13 @@ impl Db {
 }
 
 impl Tx {
+    pub fn engine(&self) -> Engine {
+        match self {
+            Tx::Sqlite(_) => Engine::Sqlite,
+            Tx::Pg(_) => Engine::Postgres,
+        }
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         on_tx!(self, c => c.commit().await)
     }

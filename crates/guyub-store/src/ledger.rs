@@ -483,7 +483,7 @@ pub async fn write_entries(
         .collect();
     let t = now();
     let order: Vec<usize> = (0..entries.len()).collect();
-    for chunk in order.chunks(500) {
+    for chunk in order.chunks(crate::sql::rows_per_statement(tx.engine(), 12)) {
         let sql = values_sql(
             "INSERT INTO journal_entry (koperasi_id, id, entry_no, entry_date, description, reference, source, source_id,
                reverses_id, total, created_by, created_at)",
@@ -511,7 +511,7 @@ pub async fn write_entries(
                 .map(move |(i, l)| (*id, *no, i as i64 + 1, *e, l))
         })
         .collect();
-    for chunk in lines.chunks(500) {
+    for chunk in lines.chunks(crate::sql::rows_per_statement(tx.engine(), 9)) {
         let sql = values_sql(
             "INSERT INTO journal_line (koperasi_id, entry_id, line_no, account_id, debit, credit, memo, entry_date, entry_no)",
             chunk.len(),
@@ -539,7 +539,7 @@ pub async fn write_entries(
     // A fixed order, so two transactions touching the same accounts never wait on each other
     // in opposite orders.
     accounts.sort_by_key(|(a, _)| *a);
-    for chunk in accounts.chunks(200) {
+    for chunk in accounts.chunks(crate::sql::rows_per_statement(tx.engine(), 3)) {
         let (mut debit, mut credit, mut list) = (
             String::from("CASE account_id"),
             String::from("CASE account_id"),

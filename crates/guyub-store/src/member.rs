@@ -212,7 +212,7 @@ fn duplicate_nik(nik: &str, no: &str, name: &str) -> StoreError {
 async fn insert_rows(tx: &mut Tx, k: KoperasiId, rows: &[NewRow<'_>]) -> StoreResult<()> {
     const COLS: usize = 20;
     let t = now();
-    for chunk in rows.chunks(400) {
+    for chunk in rows.chunks(crate::sql::rows_per_statement(tx.engine(), COLS)) {
         let mut sql = String::from(
             "INSERT INTO member (koperasi_id, id, member_no, kind, member_koperasi_id, nik, name, name_key, gender, \
              birth_place, birth_date, address, region_code, phone, occupation, joined_on, status, created_at, updated_at, user_id) VALUES ",
@@ -262,7 +262,7 @@ async fn insert_tokens(
     k: KoperasiId,
     tokens: &[(MemberId, String, String)],
 ) -> StoreResult<()> {
-    for chunk in tokens.chunks(1000) {
+    for chunk in tokens.chunks(crate::sql::rows_per_statement(tx.engine(), 4)) {
         let mut sql = String::from(
             "INSERT INTO member_search_token (koperasi_id, token, name_key, member_id) VALUES ",
         );

@@ -436,8 +436,10 @@ pub(crate) async fn confirm_many(
     for chunk in jobs.chunks(COUNTER_CHUNK) {
         answers.extend(post_counter_batch(tx, k, chunk).await?);
     }
+    tracing::debug!(target: "guyub::statement", jobs = jobs.len(), "counter batches posted");
     let t = now();
     let mut records = vec![];
+    let mut paid: Vec<(usize, ReceiptId)> = vec![];
     for (answer, i) in answers.into_iter().zip(job_of) {
         let it = &items[i];
         let receipt = match answer {
@@ -447,24 +449,11 @@ pub(crate) async fn confirm_many(
                 continue;
             }
         };
-        let id = it.request.id;
-        let moved = on_tx!(&mut *tx, cx => sqlx::query(
-            "UPDATE payment_request SET state = 'dibayar', paid_at = $3, paid_method = $4, paid_reference = $5,
-                confirmed_via = $6, confirmed_by = $7, receipt_id = $8
-             WHERE koperasi_id = $1 AND id = $2 AND state = 'menunggu'")
-            .bind(k.0).bind(id.0).bind(t).bind(it.c.method.as_str()).bind(it.c.reference.clone())
-            .bind(it.c.via.as_str()).bind(actor.name.clone()).bind(receipt.0)
-            .execute(&mut **cx).await.map(|r| r.rows_affected()))?;
-        if moved != 1 {
-            return Err(StoreError::Conflict(Msg::new(
-                "Tagihan ini baru saja dikonfirmasi atau dibatalkan oleh orang lain; tidak ada yang dicatat.",
-                "This request was just confirmed or cancelled by someone else; nothing was posted.",
-            )));
-        }
+        paid.push((i, receipt));
         records.push(Record {
             actor,
             entity: "payment_request",
-            entity_id: id.to_string(),
+            entity_id: it.request.id.to_string(),
             action: Action::Update,
             changes: diff([
                 (
@@ -479,11 +468,68 @@ pub(crate) async fn confirm_many(
         });
         out[i] = Some(Ok(receipt));
     }
+    mark_paid(tx, k, actor, t, items, &paid).await?;
     audit::record_rows(tx, k, &records).await?;
     Ok(out
         .into_iter()
         .map(|o| o.unwrap_or_else(|| Err(StoreError::corrupt("a request without an answer"))))
         .collect())
+}
+
+/// Moves the requests that were posted from `menunggu` to `dibayar`, several to a statement.
+/// Each must still be `menunggu`: if one is not (confirmed or cancelled by someone else
+/// meanwhile), the whole confirmation is refused and the caller rolls back.
+async fn mark_paid(
+    tx: &mut Tx,
+    k: KoperasiId,
+    actor: &Actor,
+    t: OffsetDateTime,
+    items: &[ToConfirm],
+    paid: &[(usize, ReceiptId)],
+) -> StoreResult<()> {
+    // Per row: id, reference, receipt, method, via.
+    const COLS: usize = 5;
+    for chunk in paid.chunks(crate::sql::rows_per_statement(tx.engine(), COLS)) {
+        let n = chunk.len();
+        let p = |row: usize, col: usize| 4 + row * COLS + col;
+        let case = |col: usize| {
+            let mut c = String::from("CASE id");
+            for row in 0..n {
+                c.push_str(&format!(" WHEN ${} THEN ${}", p(row, 0), p(row, col)));
+            }
+            c.push_str(" END");
+            c
+        };
+        let ids = (0..n)
+            .map(|row| format!("${}", p(row, 0)))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "UPDATE payment_request SET state = 'dibayar', paid_at = $2, confirmed_by = $3,
+                paid_reference = {}, receipt_id = {}, paid_method = {}, confirmed_via = {}
+             WHERE koperasi_id = $1 AND state = 'menunggu' AND id IN ({ids})",
+            case(1),
+            case(2),
+            case(3),
+            case(4)
+        );
+        let moved = on_tx!(&mut *tx, cx => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(k.0).bind(t).bind(actor.name.clone());
+            for (i, receipt) in chunk {
+                let it = &items[*i];
+                q = q.bind(it.request.id.0).bind(it.c.reference.clone()).bind(receipt.0)
+                    .bind(it.c.method.as_str()).bind(it.c.via.as_str());
+            }
+            q.execute(&mut **cx).await.map(|r| r.rows_affected())
+        })?;
+        if moved != n as u64 {
+            return Err(StoreError::Conflict(Msg::new(
+                "Tagihan ini baru saja dikonfirmasi atau dibatalkan oleh orang lain; tidak ada yang dicatat.",
+                "This request was just confirmed or cancelled by someone else; nothing was posted.",
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Requests posted per counter batch (the desk's batch size, well under PostgreSQL's limit of

@@ -219,7 +219,8 @@ async fn insert_lines(
     lines: &[LineWrite<'_>],
 ) -> StoreResult<()> {
     const COLS: usize = 15;
-    for (n, chunk) in lines.chunks(300).enumerate() {
+    let per = crate::sql::rows_per_statement(tx.engine(), COLS);
+    for (n, chunk) in lines.chunks(per).enumerate() {
         let sql = values_sql(
             "INSERT INTO payment_statement_line (koperasi_id, statement_id, line_no, fingerprint, occurred_at, amount,
                 fee, net, reference, payer, description, status, request_id, candidates, note)",
@@ -229,7 +230,7 @@ async fn insert_lines(
         on_tx!(&mut *tx, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
             for (i, w) in chunk.iter().enumerate() {
-                let no = i64::try_from(n * 300 + i + 1).unwrap_or(i64::MAX);
+                let no = i64::try_from(n * per + i + 1).unwrap_or(i64::MAX);
                 let cands = w.candidates.iter().map(Uuid::to_string).collect::<Vec<_>>().join(",");
                 q = q.bind(k.0).bind(sid.0).bind(no).bind(w.line.fingerprint.clone()).bind(w.line.at)
                     .bind(w.line.amount.0).bind(w.line.fee.map(|f| f.0)).bind(w.line.net.map(|f| f.0))
@@ -307,7 +308,9 @@ impl Tenant<'_> {
             .execute(&mut **c).await.map(|_| ()))?;
 
         let open = open_requests(&mut tx, k, tz, t).await?;
+        let clock = std::time::Instant::now();
         let matches = match_lines(&fresh, &open, MatchWindow::default());
+        tracing::debug!(target: "guyub::statement", ms = clock.elapsed().as_millis() as u64, "matched");
         let mut writes: Vec<LineWrite<'_>> = fresh
             .iter()
             .map(|line| LineWrite {
@@ -359,7 +362,9 @@ impl Tenant<'_> {
             });
             item_line.push(*li);
         }
+        tracing::debug!(target: "guyub::statement", ms = clock.elapsed().as_millis() as u64, "requests read");
         let answers = confirm_many(&mut tx, k, actor, &items).await?;
+        tracing::debug!(target: "guyub::statement", ms = clock.elapsed().as_millis() as u64, "confirmed");
         let mut summary = ImportSummary {
             id: Some(sid),
             lines: fresh.len(),
@@ -394,6 +399,7 @@ impl Tenant<'_> {
             }
         }
         insert_lines(&mut tx, k, sid, &writes).await?;
+        tracing::debug!(target: "guyub::statement", ms = clock.elapsed().as_millis() as u64, "lines kept");
         audit::record(
             &mut tx,
             k,

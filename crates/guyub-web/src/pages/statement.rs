@@ -335,11 +335,10 @@ async fn decided(
     ok: &str,
 ) -> WebResult<Response> {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/k/{}/pembayaran/mutasi/{sid}?ok={ok}",
-            coop.id
-        ))
-        .into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&format!("/k/{}/pembayaran/mutasi/{sid}?ok={ok}", coop.id))
+                .into_response(),
+        ),
         Err(e) => {
             let (status, m) = store_refusal(e)?;
             refused(state, caller, coop, access, sid, status, &m).await
