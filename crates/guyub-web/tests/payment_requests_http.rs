@@ -332,3 +332,55 @@ async fn bad_bills_and_strangers_change_nothing() {
     assert!(late.text().contains("dibatalkan"));
     assert_eq!(balance(&w, w.a, m, "WAJIB").await, 0);
 }
+
+#[tokio::test]
+async fn a_member_sees_their_open_requests_and_their_pay_link() {
+    let w = World::new().await;
+    let kid = w.a.to_string();
+    // members_a[0] has the anggota sign-in.
+    let me = w.members_a[0].id;
+    let other = w.members_a[1].id;
+    let wajib = product_id(&w, w.a, "WAJIB").await;
+    let kasir = w.sign_in(&w.kasir_a.email).await;
+    let dep = format!("dep_{wajib}");
+    let r = bill(&w, &kasir, me, &[(&dep, "30000")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let (list, _) = w
+        .store
+        .tenant(w.a)
+        .payment_requests(&RequestFilter {
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let req = &list[0];
+
+    let s = w.sign_in(&w.anggota_a.email).await;
+    let page = w
+        .get(&format!("/k/{kid}/anggota/{me}"), As::Browser(&s))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains(&format!("/bayar/{}", req.public_token)),
+        "the member pays from their own page"
+    );
+    assert!(html.contains("Rp 30.001") && html.contains(&req.ref_code));
+    // Not another member's page, and the cashier's page of the member links the request.
+    assert_eq!(
+        w.get(&format!("/k/{kid}/anggota/{other}"), As::Browser(&s))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let staff = w
+        .get(&format!("/k/{kid}/anggota/{me}"), As::Browser(&kasir))
+        .await
+        .text();
+    assert!(staff.contains(&format!("/k/{kid}/tagihan/{}", req.id)));
+    assert!(
+        !staff.contains("/bayar/"),
+        "staff pages link the request, not the payer's secret"
+    );
+}

@@ -143,3 +143,4 @@ req-gateway-check = Check the status at the gateway
 screen-merchant = Payee name in the payer's app
 stmt-accept-code = Match with this request
 pay-account = Account
+member-bills = Requests awaiting payment

@@ -143,3 +143,4 @@ req-gateway-check = Cek status di gateway
 screen-merchant = Nama penerima di aplikasi pembayar
 stmt-accept-code = Cocokkan dengan tagihan ini
 pay-account = Rekening
+member-bills = Tagihan yang menunggu pembayaran

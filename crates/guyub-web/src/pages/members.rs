@@ -198,6 +198,9 @@ struct DetailPage {
     can_write: bool,
     statuses: Vec<(&'static str, &'static str)>,
     today: String,
+    /// The member's requests still waiting: (link, code, total, valid until). The member
+    /// gets the payer's link; the coop's staff the request's page.
+    bills: Vec<(String, String, String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -212,8 +215,34 @@ pub async fn detail(
     Query(oq): Query<OkQuery>,
 ) -> WebResult<Response> {
     let (coop, access, member_id) = member_access(&state, &caller, &kid, &mid).await?;
-    let m = state.store.tenant(coop.id).member(member_id).await?;
+    let tenant = state.store.tenant(coop.id);
+    let m = tenant.member(member_id).await?;
+    let open = guyub_store::payment::request::RequestFilter {
+        state: Some(guyub_core::payment::request::RequestState::Open),
+        member: Some(member_id),
+        limit: 20,
+        ..Default::default()
+    };
+    let (waiting, _) = tenant.payment_requests(&open).await?;
+    let staff = access.allows(Need::ReadPayments);
     let lang = caller.lang;
+    let bills = waiting
+        .iter()
+        .map(|r| {
+            let link = if staff {
+                format!("/k/{kid}/tagihan/{}", r.id)
+            } else {
+                format!("/bayar/{}", r.public_token)
+            };
+            let total = guyub_core::money::Rupiah(r.total).to_string();
+            (
+                link,
+                r.ref_code.clone(),
+                total,
+                fmt_id::waktu(r.expires_at, coop.timezone(), lang),
+            )
+        })
+        .collect();
     let p = Page::new(&caller, "member-title")
         .titled(m.name.clone())
         .in_coop(&coop, &access, "members")
@@ -241,6 +270,7 @@ pub async fn detail(
             .map(|s| (s.as_str(), s.label(lang)))
             .collect(),
         today: today_in(&coop).to_string(),
+        bills,
     }))
 }
 
