@@ -185,12 +185,6 @@ impl RefCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The code as stored (for rows read back from the database, which only holds codes this
-    /// type made).
-    pub fn from_stored(s: String) -> RefCode {
-        RefCode(s)
-    }
 }
 
 impl std::fmt::Display for RefCode {
@@ -271,6 +265,12 @@ pub fn mdr_fee(gross: Rupiah, rate: BasisPoints) -> Rupiah {
     let num = i128::from(gross.0) * i128::from(rate.0);
     let fee = (num + 5_000) / 10_000;
     Rupiah(i64::try_from(fee).unwrap_or(i64::MAX))
+}
+
+/// The MDR of a payment or a settlement: the acquirer's own figure when the report gives one,
+/// else the coop's rate on that day ([`mdr_fee`]), else nothing (no rate set).
+pub fn mdr_of(gross: Rupiah, given: Option<Rupiah>, rate: Option<BasisPoints>) -> Rupiah {
+    given.unwrap_or_else(|| rate.map(|r| mdr_fee(gross, r)).unwrap_or(Rupiah(0)))
 }
 
 /// An acquirer's settlement of QRIS payments into the bank: `gross` leaves the clearing
@@ -388,6 +388,19 @@ mod tests {
         assert_eq!(mdr_fee(Rupiah(50), BasisPoints(70)), Rupiah(0));
         assert_eq!(mdr_fee(Rupiah(500), BasisPoints(70)), Rupiah(4));
         assert_eq!(mdr_fee(Rupiah(500), BasisPoints(0)), Rupiah(0));
+    }
+
+    #[test]
+    fn mdr_is_the_reports_else_the_rate() {
+        assert_eq!(
+            mdr_of(Rupiah(10_000), Some(Rupiah(21)), Some(BasisPoints(70))),
+            Rupiah(21)
+        );
+        assert_eq!(
+            mdr_of(Rupiah(10_000), None, Some(BasisPoints(70))),
+            Rupiah(70)
+        );
+        assert_eq!(mdr_of(Rupiah(10_000), None, None), Rupiah(0));
     }
 
     #[test]

@@ -97,17 +97,6 @@ pub struct PaymentRequest {
     pub lines: Vec<RequestLine>,
 }
 
-impl PaymentRequest {
-    /// What a payer must pay in `method`: the total for QRIS and transfer, the base amount in
-    /// cash (no code is needed to tell cash payments apart).
-    pub fn amount_for(&self, method: PayMethod) -> i64 {
-        match method {
-            PayMethod::Cash => self.base_amount,
-            PayMethod::Bank | PayMethod::Qris => self.total,
-        }
-    }
-}
-
 /// Which requests to list.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {

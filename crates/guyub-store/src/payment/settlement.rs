@@ -28,6 +28,16 @@ pub struct NewSettlement {
     pub note: Option<String>,
 }
 
+/// A settlement typed by hand: the MDR as the acquirer's report says, or (when `mdr` is
+/// `None`) computed from the coop's MDR in force on `date`.
+#[derive(Debug, Clone)]
+pub struct HandSettlement {
+    pub date: Date,
+    pub gross: guyub_core::money::Rupiah,
+    pub mdr: Option<guyub_core::money::Rupiah>,
+    pub note: Option<String>,
+}
+
 /// A posted settlement.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Settlement {
@@ -181,6 +191,35 @@ impl Tenant<'_> {
         let out = post_tx(&mut tx, self.koperasi_id, actor, s).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(out)
+    }
+
+    /// Posts a settlement typed by hand (see [`HandSettlement`]). Amounts that do not add up
+    /// are [`StoreError::Invalid`] on `gross` or `mdr`; otherwise as
+    /// [`Tenant::post_qris_settlement`].
+    pub async fn post_hand_settlement(
+        &self,
+        actor: &Actor,
+        h: &HandSettlement,
+    ) -> StoreResult<Settlement> {
+        let rate = self.payment_settings().await?.mdr_on(h.date);
+        let mdr = guyub_core::payment::request::mdr_of(h.gross, h.mdr, rate);
+        let amounts = guyub_core::payment::request::settlement(h.gross, mdr).map_err(|m| {
+            let field = if h.gross.0 <= 0 { "gross" } else { "mdr" };
+            StoreError::Invalid(vec![guyub_core::FieldError::new(field, m)])
+        })?;
+        let note = h
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| n.chars().take(200).collect());
+        let s = NewSettlement {
+            date: h.date,
+            amounts,
+            statement: None,
+            note,
+        };
+        self.post_qris_settlement(actor, &s).await
     }
 
     /// The coop's settlements, newest first.

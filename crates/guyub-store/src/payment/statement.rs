@@ -17,7 +17,7 @@ use guyub_core::coop::CoopTimeZone;
 use guyub_core::ids::{KoperasiId, PaymentRequestId, ReceiptId, StatementId};
 use guyub_core::money::Rupiah;
 use guyub_core::payment::request::{
-    ConfirmedVia, LineStatus, MAX_PAID_REFERENCE, StatementKind, mdr_fee, settlement,
+    ConfirmedVia, LineStatus, MAX_PAID_REFERENCE, StatementKind, mdr_of, settlement,
 };
 use guyub_core::payment::statement::{
     MatchOutcome, MatchWindow, OpenRequest, StatementLine, match_lines,
@@ -688,13 +688,7 @@ impl Tenant<'_> {
         let (mut gross, mut mdr) = (0i64, 0i64);
         for (amount, fee, at) in &rows {
             gross += amount;
-            mdr += match fee {
-                Some(f) => *f,
-                None => settings
-                    .mdr_on(at.date())
-                    .map(|r| mdr_fee(Rupiah(*amount), r).0)
-                    .unwrap_or(0),
-            };
+            mdr += mdr_of(Rupiah(*amount), fee.map(Rupiah), settings.mdr_on(at.date())).0;
         }
         let amounts = settlement(Rupiah(gross), Rupiah(mdr)).map_err(StoreError::Conflict)?;
         Ok(Some(NewSettlement {

@@ -22,12 +22,11 @@ use guyub_core::member::parse_date;
 use guyub_core::money::Rupiah;
 use guyub_core::payment::request::{
     ConfirmedVia, RequestState, StatementKind, Validity, check_amount, check_paid_reference,
-    mdr_fee, settlement,
 };
 use guyub_core::savings::PayMethod;
 use guyub_core::{FieldError, Lang, Msg};
 use guyub_store::payment::request::{Confirmation, NewRequest, PaymentRequest, RequestFilter};
-use guyub_store::payment::settlement::{NewSettlement, Settlement};
+use guyub_store::payment::settlement::{HandSettlement, Settlement};
 use guyub_store::payment::statement::{
     Candidate, ImportSummary, LineInfo, StatementDetail, StatementInfo,
 };
@@ -1024,11 +1023,8 @@ pub struct SettlementIn {
     pub note: Option<String>,
 }
 
-/// Reads a settlement body; every field problem at once. `rate` is the coop's MDR on a day.
-fn new_settlement(
-    b: &SettlementIn,
-    rate: impl Fn(Date) -> Option<guyub_core::percent::BasisPoints>,
-) -> WebResult<NewSettlement> {
+/// Reads a settlement body; every field problem at once.
+fn hand_settlement(b: &SettlementIn) -> WebResult<HandSettlement> {
     let mut errors = vec![];
     let date = parse_date(&b.date);
     if date.is_none() {
@@ -1051,24 +1047,11 @@ fn new_settlement(
     if !errors.is_empty() {
         return Err(WebError::Invalid(errors));
     }
-    let mdr = mdr.map(Rupiah).unwrap_or_else(|| {
-        rate(date)
-            .map(|r| mdr_fee(Rupiah(gross), r))
-            .unwrap_or(Rupiah(0))
-    });
-    let field = if gross <= 0 { "gross" } else { "mdr" };
-    let amounts = settlement(Rupiah(gross), mdr)
-        .map_err(|m| WebError::Invalid(vec![FieldError::new(field, m)]))?;
-    Ok(NewSettlement {
+    Ok(HandSettlement {
         date,
-        amounts,
-        statement: None,
-        note: b
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(|n| n.chars().take(200).collect()),
+        gross: Rupiah(gross),
+        mdr: mdr.map(Rupiah),
+        note: b.note.clone(),
     })
 }
 
@@ -1087,10 +1070,12 @@ pub async fn post_settlement(
 ) -> WebResult<(StatusCode, Json<SettlementOut>)> {
     let (coop, _) = coop_access(&state, &caller, &kid, Need::WriteBooks).await?;
     let b: SettlementIn = json_body(&body)?;
-    let tenant = state.store.tenant(coop.id);
-    let settings = tenant.payment_settings().await?;
-    let s = new_settlement(&b, |d| settings.mdr_on(d))?;
-    let out = tenant.post_qris_settlement(&caller.actor(), &s).await?;
+    let s = hand_settlement(&b)?;
+    let out = state
+        .store
+        .tenant(coop.id)
+        .post_hand_settlement(&caller.actor(), &s)
+        .await?;
     Ok((StatusCode::CREATED, Json(SettlementOut::from(&out))))
 }
 

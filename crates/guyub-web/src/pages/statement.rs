@@ -11,11 +11,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use guyub_core::ids::{PaymentRequestId, StatementId};
 use guyub_core::money::Rupiah;
-use guyub_core::payment::request::{LineStatus, RefCode, StatementKind, mdr_fee, settlement};
+use guyub_core::payment::request::{LineStatus, RefCode, StatementKind};
 use guyub_core::{Lang, Msg, fmt_id};
 use guyub_store::StoreError;
 use guyub_store::coop::Koperasi;
-use guyub_store::payment::settlement::NewSettlement;
+use guyub_store::payment::settlement::HandSettlement;
 use guyub_store::payment::statement::{LineInfo, StatementInfo};
 use serde::Deserialize;
 
@@ -536,11 +536,8 @@ pub async fn settlements(
     ))
 }
 
-/// Reads the settlement form: the date, the gross, and the MDR typed or computed.
-fn read_settlement(
-    f: &SettleFields,
-    rate: impl Fn(time::Date) -> Option<guyub_core::percent::BasisPoints>,
-) -> Result<NewSettlement, Msg> {
+/// Reads the settlement form: the date, the gross, and the MDR if typed.
+fn read_settlement(f: &SettleFields) -> Result<HandSettlement, Msg> {
     let date = guyub_core::member::parse_date(&f.date).ok_or_else(|| {
         Msg::new(
             "Tanggal tidak dapat dibaca (contoh: 2026-11-30).",
@@ -548,17 +545,15 @@ fn read_settlement(
         )
     })?;
     let gross = Rupiah::parse_positive(&f.gross).map_err(|e| e.msg())?;
-    let mdr = if f.mdr.trim().is_empty() {
-        rate(date).map(|r| mdr_fee(gross, r)).unwrap_or(Rupiah(0))
-    } else {
-        Rupiah::parse(&f.mdr).map_err(|e| e.msg())?
+    let mdr = match f.mdr.trim() {
+        "" => None,
+        typed => Some(Rupiah::parse(typed).map_err(|e| e.msg())?),
     };
-    let note = super::opt(&f.note).map(|n| n.chars().take(200).collect());
-    Ok(NewSettlement {
+    Ok(HandSettlement {
         date,
-        amounts: settlement(gross, mdr)?,
-        statement: None,
-        note,
+        gross,
+        mdr,
+        note: super::opt(&f.note),
     })
 }
 
@@ -570,14 +565,14 @@ pub async fn settle(
 ) -> WebResult<Response> {
     let (coop, access) = coop_access(&state, &caller, &kid, Need::WriteBooks).await?;
     caller.check_csrf(&f.csrf)?;
-    let tenant = state.store.tenant(coop.id);
-    let settings = tenant.payment_settings().await?;
-    let result = match read_settlement(&f, |d| settings.mdr_on(d)) {
-        Ok(s) => tenant
-            .post_qris_settlement(&caller.actor(), &s)
+    let result = match read_settlement(&f) {
+        Ok(s) => state
+            .store
+            .tenant(coop.id)
+            .post_hand_settlement(&caller.actor(), &s)
             .await
             .map(|_| ())
-            .map_err(|e| store_refusal(e).map(|(st, m)| (st, m))),
+            .map_err(store_refusal),
         Err(m) => Err(Ok((StatusCode::UNPROCESSABLE_ENTITY, m))),
     };
     match result {
