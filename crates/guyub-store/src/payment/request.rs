@@ -639,14 +639,19 @@ impl Tenant<'_> {
             .bind(qris.clone()).bind(token).bind(expires_at).bind(r.idem_key.clone())
             .bind(actor.name.clone()).bind(t)
             .execute(&mut **c).await.map(|_| ()))?;
-        for (i, (pid, amount)) in r.lines.iter().enumerate() {
-            let no = i64::try_from(i).unwrap_or(0) + 1;
-            on_tx!(&mut tx, c => sqlx::query(
-                "INSERT INTO payment_request_line (koperasi_id, request_id, line_no, product_id, amount)
-                 VALUES ($1, $2, $3, $4, $5)")
-                .bind(k.0).bind(id.0).bind(no).bind(pid.0).bind(amount.0)
-                .execute(&mut **c).await.map(|_| ()))?;
-        }
+        // At most MAX_LINES rows: one statement.
+        let sql = crate::sql::values_sql(
+            "INSERT INTO payment_request_line (koperasi_id, request_id, line_no, product_id, amount)",
+            r.lines.len(),
+            5,
+        );
+        on_tx!(&mut tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (no, (pid, amount)) in (1i64..).zip(&r.lines) {
+                q = q.bind(k.0).bind(id.0).bind(no).bind(pid.0).bind(amount.0);
+            }
+            q.execute(&mut **c).await.map(|_| ())
+        })?;
         audit::record(
             &mut tx,
             k,
@@ -722,14 +727,20 @@ impl Tenant<'_> {
             n += 1;
             n
         };
-        let state_p = f.state.map(|_| next());
-        if let (Some(s), Some(i)) = (f.state, state_p) {
-            wh.push(match s {
-                RequestState::Open => format!("r.state = 'menunggu' AND r.expires_at > ${i}"),
-                RequestState::Expired => format!("r.state = 'menunggu' AND r.expires_at <= ${i}"),
-                RequestState::Paid => format!("r.state = 'dibayar' AND ${i} = ${i}"),
-                RequestState::Cancelled => format!("r.state = 'dibatalkan' AND ${i} = ${i}"),
-            });
+        // Open and expired differ by the clock (the one filter that binds `now`).
+        let by_clock = matches!(f.state, Some(RequestState::Open | RequestState::Expired));
+        match f.state {
+            Some(RequestState::Open) => wh.push(format!(
+                "r.state = 'menunggu' AND r.expires_at > ${}",
+                next()
+            )),
+            Some(RequestState::Expired) => wh.push(format!(
+                "r.state = 'menunggu' AND r.expires_at <= ${}",
+                next()
+            )),
+            Some(RequestState::Paid) => wh.push("r.state = 'dibayar'".to_string()),
+            Some(RequestState::Cancelled) => wh.push("r.state = 'dibatalkan'".to_string()),
+            None => {}
         }
         let method_p = f.paid_method.map(|_| next());
         if let Some(i) = method_p {
@@ -766,7 +777,7 @@ impl Tenant<'_> {
         macro_rules! binds {
             ($q:expr) => {{
                 let mut q = $q.bind(self.koperasi_id.0);
-                if f.state.is_some() {
+                if by_clock {
                     q = q.bind(t);
                 }
                 if let Some(m) = f.paid_method {

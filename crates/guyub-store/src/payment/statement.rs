@@ -138,16 +138,16 @@ fn local(t: OffsetDateTime, tz: CoopTimeZone) -> PrimitiveDateTime {
 
 /// The payer's reference a matched line leaves on the request: the line's reference, else its
 /// description, cut to what a request keeps.
-fn line_reference(l: &StatementLine) -> String {
-    let r = if l.reference.trim().is_empty() {
-        &l.description
+fn line_reference(reference: &str, description: &str, line_no: usize) -> String {
+    let r = if reference.trim().is_empty() {
+        description
     } else {
-        &l.reference
+        reference
     };
     let r = r.split_whitespace().collect::<Vec<_>>().join(" ");
     let cut: String = r.chars().take(MAX_PAID_REFERENCE).collect();
     if cut.is_empty() {
-        format!("mutasi baris {}", l.row)
+        format!("mutasi baris {line_no}")
     } else {
         cut
     }
@@ -355,7 +355,7 @@ impl Tenant<'_> {
                 request,
                 c: Confirmation {
                     method: st.kind.pay_method(),
-                    reference: line_reference(line),
+                    reference: line_reference(&line.reference, &line.description, line.row),
                     via: ConfirmedVia::Statement,
                     date: line.at.date(),
                 },
@@ -553,23 +553,15 @@ impl Tenant<'_> {
                 ),
             )));
         }
-        let line = StatementLine {
-            row: 0,
-            at,
-            has_time: true,
-            amount: Rupiah(amount),
-            fee: None,
-            net: None,
-            reference,
-            payer: String::new(),
-            description,
-            fingerprint: String::new(),
-        };
         let item = ToConfirm {
             request: req,
             c: Confirmation {
                 method: kind.pay_method(),
-                reference: line_reference(&line),
+                reference: line_reference(
+                    &reference,
+                    &description,
+                    usize::try_from(line_no).unwrap_or(0),
+                ),
                 via: ConfirmedVia::Statement,
                 date: at.date(),
             },
