@@ -98,18 +98,6 @@ async fn turn_on(w: &World, k: KoperasiId, base: &str) {
         .expect("gateway");
 }
 
-async fn wajib(w: &World, m: MemberId) -> i64 {
-    w.store
-        .tenant(w.a)
-        .balances(m)
-        .await
-        .expect("balances")
-        .into_iter()
-        .find(|b| b.product.code == "WAJIB")
-        .expect("wajib")
-        .balance
-}
-
 /// Makes a request at the counter and reads it back.
 async fn bill(w: &World, s: &Session, m: MemberId, amount: &str, idem: &str) -> PaymentRequest {
     let wajib = w
@@ -232,7 +220,7 @@ async fn the_gateway_issues_the_qris_and_its_notification_pays_once() {
     )
     .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{}", foreign.text());
-    assert_eq!(wajib(&w, m).await, 0);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 0);
     let after = w.snapshot().await;
     // Only B's gateway settings (and its audit record) changed.
     assert_eq!(before.lines().count(), after.lines().count());
@@ -245,7 +233,7 @@ async fn the_gateway_issues_the_qris_and_its_notification_pays_once() {
     )
     .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
-    assert_eq!(wajib(&w, m).await, 50_000);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 50_000);
     let again = notify(
         &w,
         w.a,
@@ -254,7 +242,7 @@ async fn the_gateway_issues_the_qris_and_its_notification_pays_once() {
     .await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.json()["applied"], "AlreadyRecorded");
-    assert_eq!(wajib(&w, m).await, 50_000);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 50_000);
     let paid = w.store.tenant(w.a).payment_request(req.id).await.unwrap();
     assert_eq!(paid.confirmed_via.as_deref(), Some("gateway"));
     assert_eq!(paid.paid_reference, Some(format!("tx-{}", req.ref_code)));
@@ -276,7 +264,7 @@ async fn the_status_poll_pays_when_the_notification_never_comes() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(r.location().ends_with("?ok=gateway-checked"));
-    assert_eq!(wajib(&w, m).await, 0);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 0);
 
     // Paid at the gateway: the background poll books it once.
     orders.lock().unwrap().get_mut(&req.ref_code).unwrap().1 = "settlement";
@@ -286,7 +274,7 @@ async fn the_status_poll_pays_when_the_notification_never_comes() {
         0,
         "nothing left to poll"
     );
-    assert_eq!(wajib(&w, m).await, 20_000);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 20_000);
     let (paid, _) = w
         .store
         .tenant(w.a)

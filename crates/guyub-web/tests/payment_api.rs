@@ -8,13 +8,9 @@ mod common;
 use axum::http::{Method, StatusCode};
 use common::*;
 use guyub_core::ids::{KoperasiId, MemberId};
-use guyub_core::payment::qris::Qris;
 use guyub_core::percent::BasisPoints;
-use guyub_store::payment::request::RequestFilter;
 use guyub_store::payment::{MdrRate, PaymentChange};
 use serde_json::{Value, json};
-
-const DANA: &str = "00020101021126570011ID.DANA.WWW011893600915303371673602090337167360303UMI51440014ID.CO.QRIS.WWW0215ID10265623758930303UMI5204737253033605802ID5906Conweb6014Kota Palembang61053016163045C12";
 
 fn api(k: KoperasiId, rest: &str) -> String {
     format!("/api/v1/coops/{k}{rest}")
@@ -26,55 +22,6 @@ async fn set_payment(w: &World, k: KoperasiId, change: PaymentChange) {
         .update_payment_settings(&guyub_store::Actor::system("uji"), &change)
         .await
         .expect("settings");
-}
-
-async fn set_qris(w: &World, k: KoperasiId) {
-    set_payment(
-        w,
-        k,
-        PaymentChange {
-            qris: Some(Qris::parse(DANA).expect("qris")),
-            ..Default::default()
-        },
-    )
-    .await;
-}
-
-async fn product_id(w: &World, code: &str) -> String {
-    w.store
-        .tenant(w.a)
-        .products()
-        .await
-        .expect("products")
-        .into_iter()
-        .find(|p| p.code == code)
-        .expect("product")
-        .id
-        .to_string()
-}
-
-async fn balance(w: &World, m: MemberId, code: &str) -> i64 {
-    w.store
-        .tenant(w.a)
-        .balances(m)
-        .await
-        .expect("balances")
-        .into_iter()
-        .find(|b| b.product.code == code)
-        .expect("product")
-        .balance
-}
-
-async fn request_count(w: &World, k: KoperasiId) -> i64 {
-    w.store
-        .tenant(k)
-        .payment_requests(&RequestFilter {
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .expect("requests")
-        .1
 }
 
 async fn journal_count(w: &World) -> usize {
@@ -147,10 +94,10 @@ async fn made(w: &World, token: &str, body: Value) -> Value {
 #[tokio::test]
 async fn a_request_is_made_replayed_listed_and_confirmed_once() {
     let w = World::new().await;
-    set_qris(&w, w.a).await;
+    set_static_qris(&w, w.a).await;
     let (m1, m2) = (w.members_a[1].id, w.members_a[2].id);
-    let wajib = product_id(&w, "WAJIB").await;
-    let pokok = product_id(&w, "POKOK").await;
+    let wajib = product_id_in(&w, w.a, "WAJIB").await;
+    let pokok = product_id_in(&w, w.a, "POKOK").await;
     let kasir = &w.kasir_a.token;
 
     let mut body = bill(m1, &[(&wajib, json!(50_000))]);
@@ -300,8 +247,8 @@ async fn a_request_is_made_replayed_listed_and_confirmed_once() {
     assert_eq!(c["request"]["confirmed_via"], "kasir");
     let receipt_id = c["receipt_id"].as_str().expect("receipt").to_string();
     assert_eq!(c["request"]["receipt_id"], receipt_id.as_str());
-    assert_eq!(balance(&w, m1, "WAJIB").await, 50_000);
-    assert_eq!(balance(&w, m1, "SUKARELA").await, 1);
+    assert_eq!(balance_in(&w, w.a, m1, "WAJIB").await, 50_000);
+    assert_eq!(balance_in(&w, w.a, m1, "SUKARELA").await, 1);
     assert_eq!(journal_count(&w).await, journal + 1);
     let receipt = w
         .get(
@@ -321,7 +268,7 @@ async fn a_request_is_made_replayed_listed_and_confirmed_once() {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     assert_eq!(error_code(&r), "conflict");
     assert!(error_message(&r).contains("sudah dibayar"), "{}", r.text());
-    assert_eq!(balance(&w, m1, "WAJIB").await, 50_000);
+    assert_eq!(balance_in(&w, w.a, m1, "WAJIB").await, 50_000);
     assert_eq!(journal_count(&w).await, journal + 1);
     // In English when asked.
     let r = post_json(
@@ -342,9 +289,9 @@ async fn a_request_is_made_replayed_listed_and_confirmed_once() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!(balance(&w, m2, "POKOK").await, 100_000);
-    assert_eq!(balance(&w, m2, "WAJIB").await, 25_000);
-    assert_eq!(balance(&w, m2, "SUKARELA").await, 0);
+    assert_eq!(balance_in(&w, w.a, m2, "POKOK").await, 100_000);
+    assert_eq!(balance_in(&w, w.a, m2, "WAJIB").await, 25_000);
+    assert_eq!(balance_in(&w, w.a, m2, "SUKARELA").await, 0);
 
     assert_eq!(ids(&list("?state=dibayar&method=qris").await), vec![id1]);
     assert_eq!(ids(&list("?method=tunai").await), vec![id2]);
@@ -355,7 +302,7 @@ async fn a_request_is_made_replayed_listed_and_confirmed_once() {
 async fn bad_bodies_are_refused_and_change_nothing() {
     let w = World::new().await;
     let m = w.members_a[1].id;
-    let wajib = product_id(&w, "WAJIB").await;
+    let wajib = product_id_in(&w, w.a, "WAJIB").await;
     let kasir = &w.kasir_a.token;
     let before = w.snapshot().await;
     let journal = journal_count(&w).await;
@@ -538,7 +485,7 @@ async fn bad_bodies_are_refused_and_change_nothing() {
         .await
         .json();
     assert_eq!(still["state"], "menunggu");
-    assert_eq!(balance(&w, m, "WAJIB").await, 0);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 0);
     assert_eq!(journal_count(&w).await, journal);
     // Ids that name nothing.
     for path in [
@@ -554,7 +501,7 @@ async fn bad_bodies_are_refused_and_change_nothing() {
 async fn other_coops_and_supervisors_may_not_act() {
     let w = World::new().await;
     let m = w.members_a[1].id;
-    let wajib = product_id(&w, "WAJIB").await;
+    let wajib = product_id_in(&w, w.a, "WAJIB").await;
     let req = made(&w, &w.kasir_a.token, bill(m, &[(&wajib, json!(20_000))])).await;
     let id = req["id"].as_str().unwrap().to_string();
     let before = w.snapshot().await;
@@ -656,7 +603,7 @@ async fn other_coops_and_supervisors_may_not_act() {
     }
     assert_unchanged(&before, &w.snapshot().await, "refused callers");
     assert_eq!(journal_count(&w).await, journal);
-    assert_eq!(balance(&w, m, "WAJIB").await, 0);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 0);
 
     // Cancelled by the cashier; then neither cancelled again nor paid.
     let cancel = api(w.a, &format!("/payment-requests/{id}/cancel"));
@@ -681,7 +628,7 @@ async fn other_coops_and_supervisors_may_not_act() {
     .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(error_message(&r).contains("dibatalkan"), "{}", r.text());
-    assert_eq!(balance(&w, m, "WAJIB").await, 0);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 0);
     assert_eq!(journal_count(&w).await, journal);
 }
 
@@ -711,9 +658,9 @@ async fn import(w: &World, token: &str, kind: &str, name: &str, csv: &str) -> Re
 #[tokio::test]
 async fn statements_are_imported_matched_reviewed_and_settled() {
     let w = World::new().await;
-    set_qris(&w, w.a).await;
+    set_static_qris(&w, w.a).await;
     let (m0, m1, m2) = (w.members_a[0].id, w.members_a[1].id, w.members_a[2].id);
-    let wajib = product_id(&w, "WAJIB").await;
+    let wajib = product_id_in(&w, w.a, "WAJIB").await;
     let kasir = &w.kasir_a.token;
     let board = &w.pengurus_a.token;
     let r1 = made(&w, kasir, bill(m1, &[(&wajib, json!(50_000))])).await;
@@ -744,7 +691,7 @@ async fn statements_are_imported_matched_reviewed_and_settled() {
     );
     let sid = sum["id"].as_str().expect("statement id").to_string();
     assert_eq!(
-        balance(&w, m1, "WAJIB").await,
+        balance_in(&w, w.a, m1, "WAJIB").await,
         50_000,
         "the matched line posts"
     );
@@ -861,7 +808,7 @@ async fn statements_are_imported_matched_reviewed_and_settled() {
     )
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(balance(&w, m2, "WAJIB").await, 0);
+    assert_eq!(balance_in(&w, w.a, m2, "WAJIB").await, 0);
     let r = post_json(
         &w,
         &line(2, "match"),
@@ -872,7 +819,7 @@ async fn statements_are_imported_matched_reviewed_and_settled() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["status"], "cocok");
     assert!(r.json()["receipt_id"].is_string());
-    assert_eq!(balance(&w, m2, "WAJIB").await, 75_000);
+    assert_eq!(balance_in(&w, w.a, m2, "WAJIB").await, 75_000);
     // Decided lines stay decided.
     let r = post_json(
         &w,

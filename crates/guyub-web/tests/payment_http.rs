@@ -12,8 +12,6 @@ use guyub_store::audit::AuditFilter;
 use guyub_store::payment::PaymentSettings;
 use serde_json::json;
 
-const DANA: &str = "00020101021126570011ID.DANA.WWW011893600915303371673602090337167360303UMI51440014ID.CO.QRIS.WWW0215ID10265623758930303UMI5204737253033605802ID5906Conweb6014Kota Palembang61053016163045C12";
-
 fn vector(name: &str) -> String {
     let all: serde_json::Value = serde_json::from_str(include_str!(
         "../../guyub-core/tests/data/qris-dev-vectors.json"
@@ -100,7 +98,7 @@ async fn the_board_sets_qris_accounts_and_mdr() {
     assert!(profile.text().contains(&base));
 
     // Pasted with a trailing newline and a lower-case CRC: forgiven, stored canonical.
-    let pasted = format!("  {}\n", DANA.replace("5C12", "5c12"));
+    let pasted = format!("  {}\n", QRIS_DANA.replace("5C12", "5c12"));
     let r = w
         .call(
             Method::POST,
@@ -123,7 +121,10 @@ async fn the_board_sets_qris_accounts_and_mdr() {
     ] {
         assert!(html.contains(want), "page lacks {want}");
     }
-    assert_eq!(settings(&w, w.a).await.qris.expect("qris").payload, DANA);
+    assert_eq!(
+        settings(&w, w.a).await.qris.expect("qris").payload,
+        QRIS_DANA
+    );
 
     // Two bank accounts, the second made the default, then deactivated.
     for (bank, number) in [("Bank Jatim", "0012 3456 78"), ("BRI", "1234-5678-90")] {
@@ -207,8 +208,8 @@ async fn bad_codes_are_refused_with_nothing_written() {
     let s = w.sign_in(&w.pengurus_a.email).await;
     let base = format!("/k/{}/pembayaran", w.a);
     let before = (settings(&w, w.a).await, audit_len(&w, w.a).await);
-    let wrong_crc = DANA.replace("5C12", "5C13");
-    let lying_length = DANA.replace("5906Conweb", "5909Conweb");
+    let wrong_crc = QRIS_DANA.replace("5C12", "5C13");
+    let lying_length = QRIS_DANA.replace("5906Conweb", "5909Conweb");
     let duitnow = vector("duitnow-official-example-1");
     let dynamic = vector("qris-dynamic-ovo-tims-donuts");
     let cases: Vec<(&str, Payload)> = vec![
@@ -219,7 +220,7 @@ async fn bad_codes_are_refused_with_nothing_written() {
         ("empty", qris_form(&s.csrf, "", None)),
         (
             "image with no QR",
-            qris_form(&s.csrf, DANA, Some(png_of(None))),
+            qris_form(&s.csrf, QRIS_DANA, Some(png_of(None))),
         ),
         (
             "not an image",
@@ -280,7 +281,7 @@ async fn bad_codes_are_refused_with_nothing_written() {
             Method::POST,
             &format!("{base}/qris"),
             As::Browser(&s),
-            qris_form("", DANA, None),
+            qris_form("", QRIS_DANA, None),
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -304,7 +305,7 @@ async fn kasir_pengawas_and_another_coop_cannot_change_settings() {
                 Method::POST,
                 &format!("{base}/qris"),
                 As::Browser(&s),
-                qris_form(&s.csrf, DANA, None),
+                qris_form(&s.csrf, QRIS_DANA, None),
             )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{email}");
@@ -335,7 +336,7 @@ async fn kasir_pengawas_and_another_coop_cannot_change_settings() {
                 Method::PUT,
                 &api,
                 As::Token(token),
-                Payload::Json(json!({"qris": DANA})),
+                Payload::Json(json!({"qris": QRIS_DANA})),
             )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -366,7 +367,7 @@ async fn the_api_reads_and_writes_with_the_same_rules() {
             &api,
             t,
             Payload::Json(json!({
-                "qris": DANA.replace("5C12", "5C13"),
+                "qris": QRIS_DANA.replace("5C12", "5C13"),
                 "add_bank_accounts": [{"bank_name": "BRI", "account_number": "1234567890", "holder_name": "KSP Arta"}],
                 "mdr": {"effective_on": "2024-01-01", "rate_bp": 5000}
             })),
@@ -389,7 +390,7 @@ async fn the_api_reads_and_writes_with_the_same_rules() {
             &api,
             t,
             Payload::Json(json!({
-                "qris": DANA,
+                "qris": QRIS_DANA,
                 "add_bank_accounts": [{"bank_name": "BRI", "account_number": "1234 5678 90", "holder_name": "KSP Arta"}],
                 "mdr": {"effective_on": "2024-01-01", "rate_bp": 70}
             })),

@@ -6,61 +6,8 @@ mod common;
 
 use axum::http::StatusCode;
 use common::*;
-use guyub_core::ids::{KoperasiId, MemberId};
-use guyub_core::payment::qris::Qris;
-use guyub_store::payment::PaymentChange;
+use guyub_core::ids::MemberId;
 use guyub_store::payment::request::RequestFilter;
-
-const DANA: &str = "00020101021126570011ID.DANA.WWW011893600915303371673602090337167360303UMI51440014ID.CO.QRIS.WWW0215ID10265623758930303UMI5204737253033605802ID5906Conweb6014Kota Palembang61053016163045C12";
-
-async fn set_qris(w: &World, k: KoperasiId) {
-    let change = PaymentChange {
-        qris: Some(Qris::parse(DANA).expect("qris")),
-        ..Default::default()
-    };
-    w.store
-        .tenant(k)
-        .update_payment_settings(&guyub_store::Actor::system("uji"), &change)
-        .await
-        .expect("settings");
-}
-
-async fn product_id(w: &World, k: KoperasiId, code: &str) -> String {
-    w.store
-        .tenant(k)
-        .products()
-        .await
-        .expect("products")
-        .into_iter()
-        .find(|p| p.code == code)
-        .expect("product")
-        .id
-        .to_string()
-}
-
-async fn balance(w: &World, k: KoperasiId, m: MemberId, code: &str) -> i64 {
-    w.store
-        .tenant(k)
-        .balances(m)
-        .await
-        .expect("balances")
-        .into_iter()
-        .find(|b| b.product.code == code)
-        .expect("product")
-        .balance
-}
-
-async fn request_count(w: &World, k: KoperasiId) -> i64 {
-    w.store
-        .tenant(k)
-        .payment_requests(&RequestFilter {
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .expect("requests")
-        .1
-}
 
 /// Posts the counter form's "make a request" button; returns the response.
 async fn bill(w: &World, s: &Session, m: MemberId, extra: &[(&str, &str)]) -> Resp {
@@ -82,10 +29,10 @@ async fn bill(w: &World, s: &Session, m: MemberId, extra: &[(&str, &str)]) -> Re
 #[tokio::test]
 async fn a_request_is_made_shown_paid_and_posted_once() {
     let w = World::new().await;
-    set_qris(&w, w.a).await;
+    set_static_qris(&w, w.a).await;
     let kid = w.a.to_string();
     let m = w.members_a[1].id;
-    let wajib = product_id(&w, w.a, "WAJIB").await;
+    let wajib = product_id_in(&w, w.a, "WAJIB").await;
     let s = w.sign_in(&w.kasir_a.email).await;
 
     // The counter page offers it.
@@ -170,7 +117,7 @@ async fn a_request_is_made_shown_paid_and_posted_once() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().contains("nomor referensi"), "{}", bad.text());
-    assert_eq!(balance(&w, w.a, m, "WAJIB").await, 0);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 0);
 
     let ok = w
         .post_form(
@@ -185,8 +132,8 @@ async fn a_request_is_made_shown_paid_and_posted_once() {
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
     assert!(ok.location().starts_with(&format!("/k/{kid}/kuitansi/")));
-    assert_eq!(balance(&w, w.a, m, "WAJIB").await, 50_000);
-    assert_eq!(balance(&w, w.a, m, "SUKARELA").await, 1);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 50_000);
+    assert_eq!(balance_in(&w, w.a, m, "SUKARELA").await, 1);
 
     // Twice: refused with a message, posted once.
     let twice = w
@@ -202,7 +149,7 @@ async fn a_request_is_made_shown_paid_and_posted_once() {
         .await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(twice.text().contains("sudah dibayar"));
-    assert_eq!(balance(&w, w.a, m, "WAJIB").await, 50_000);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 50_000);
 
     // The payer's page now says thank you and stops reloading.
     let public = w
@@ -231,10 +178,9 @@ async fn a_request_is_made_shown_paid_and_posted_once() {
 #[tokio::test]
 async fn bad_bills_and_strangers_change_nothing() {
     let w = World::new().await;
-    let kid = w.a.to_string();
     let m = w.members_a[1].id;
-    let wajib = product_id(&w, w.a, "WAJIB").await;
-    let sukarela = product_id(&w, w.a, "SUKARELA").await;
+    let wajib = product_id_in(&w, w.a, "WAJIB").await;
+    let sukarela = product_id_in(&w, w.a, "SUKARELA").await;
     let s = w.sign_in(&w.kasir_a.email).await;
     let before = w.snapshot().await;
 
@@ -296,7 +242,7 @@ async fn bad_bills_and_strangers_change_nothing() {
         )
         .await;
     assert_eq!(no.status, StatusCode::FORBIDDEN);
-    assert_eq!(balance(&w, w.a, m, "WAJIB").await, 0);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 0);
 
     // Cancel: a reason is required; then it is cancelled and cannot be paid.
     let empty = w
@@ -330,7 +276,7 @@ async fn bad_bills_and_strangers_change_nothing() {
         .await;
     assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(late.text().contains("dibatalkan"));
-    assert_eq!(balance(&w, w.a, m, "WAJIB").await, 0);
+    assert_eq!(balance_in(&w, w.a, m, "WAJIB").await, 0);
 }
 
 #[tokio::test]
@@ -340,7 +286,7 @@ async fn a_member_sees_their_open_requests_and_their_pay_link() {
     // members_a[0] has the anggota sign-in.
     let me = w.members_a[0].id;
     let other = w.members_a[1].id;
-    let wajib = product_id(&w, w.a, "WAJIB").await;
+    let wajib = product_id_in(&w, w.a, "WAJIB").await;
     let kasir = w.sign_in(&w.kasir_a.email).await;
     let dep = format!("dep_{wajib}");
     let r = bill(&w, &kasir, me, &[(&dep, "30000")]).await;

@@ -422,9 +422,6 @@ fn fill(w: &World, path: &str) -> String {
         .replace("{token}", "0123456789abcdef0123456789abcdef")
 }
 
-/// A valid static QRIS (DANA), for the payment settings routes.
-const QRIS_DANA: &str = "00020101021126570011ID.DANA.WWW011893600915303371673602090337167360303UMI51440014ID.CO.QRIS.WWW0215ID10265623758930303UMI5204737253033605802ID5906Conweb6014Kota Palembang61053016163045C12";
-
 const NEW_NIK_BIRTH: (i32, u8, u8) = (1991, 4, 14);
 
 fn new_member_fields() -> Vec<(String, String)> {

@@ -798,3 +798,62 @@ pub fn assert_unchanged(before: &str, after: &str, what: &str) {
         panic!("{what}: something was written\n{diff}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Payments (shared by the payment tests)
+
+/// A valid static QRIS (the DANA test vector; merchant "Conweb", Kota Palembang).
+pub const QRIS_DANA: &str = "00020101021126570011ID.DANA.WWW011893600915303371673602090337167360303UMI51440014ID.CO.QRIS.WWW0215ID10265623758930303UMI5204737253033605802ID5906Conweb6014Kota Palembang61053016163045C12";
+
+/// Gives coop `k` the static QRIS [`QRIS_DANA`].
+pub async fn set_static_qris(w: &World, k: KoperasiId) {
+    let change = guyub_store::payment::PaymentChange {
+        qris: Some(guyub_core::payment::qris::Qris::parse(QRIS_DANA).expect("qris")),
+        ..Default::default()
+    };
+    w.store
+        .tenant(k)
+        .update_payment_settings(&Actor::system("uji"), &change)
+        .await
+        .expect("settings");
+}
+
+/// The id, as text, of coop `k`'s savings product `code` (POKOK, WAJIB, SUKARELA).
+pub async fn product_id_in(w: &World, k: KoperasiId, code: &str) -> String {
+    w.store
+        .tenant(k)
+        .products()
+        .await
+        .expect("products")
+        .into_iter()
+        .find(|p| p.code == code)
+        .expect("product")
+        .id
+        .to_string()
+}
+
+/// A member's balance in coop `k`'s product `code`.
+pub async fn balance_in(w: &World, k: KoperasiId, m: guyub_core::ids::MemberId, code: &str) -> i64 {
+    w.store
+        .tenant(k)
+        .balances(m)
+        .await
+        .expect("balances")
+        .into_iter()
+        .find(|b| b.product.code == code)
+        .expect("product")
+        .balance
+}
+
+/// How many payment requests coop `k` has.
+pub async fn request_count(w: &World, k: KoperasiId) -> i64 {
+    w.store
+        .tenant(k)
+        .payment_requests(&guyub_store::payment::request::RequestFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("requests")
+        .1
+}
