@@ -211,6 +211,29 @@ store_test!(request_gets_unique_totals_and_a_dynamic_qris, |s| {
         .await
         .unwrap();
     assert_eq!(by_ref.len(), 1);
+    // Date bounds in the coop's own offset (WIB, as the pages send them) compare as instants:
+    // a minute ago finds both, a minute ahead none, whatever the time of day.
+    let wib = time::UtcOffset::from_hms(7, 0, 0).unwrap();
+    let at = |minutes: i64| {
+        (time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes)).to_offset(wib)
+    };
+    for (from, until, want) in [
+        (Some(at(-1)), None, 2),
+        (Some(at(1)), None, 0),
+        (None, Some(at(1)), 2),
+        (None, Some(at(-1)), 0),
+    ] {
+        let (_, n) = t
+            .payment_requests(&RequestFilter {
+                from,
+                until,
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(n, want, "from {from:?} until {until:?}");
+    }
 
     // The payer's link finds it, without the member number.
     let public = s.payment_request_by_token(&ra.public_token).await.unwrap();

@@ -789,11 +789,13 @@ impl Tenant<'_> {
                 if let Some(s) = search {
                     q = q.bind(s.to_string());
                 }
+                // Instants compare in UTC: SQLite keeps them as text, where another offset
+                // would compare as a different string.
                 if let Some(d) = f.from {
-                    q = q.bind(d);
+                    q = q.bind(d.to_offset(time::UtcOffset::UTC));
                 }
                 if let Some(d) = f.until {
-                    q = q.bind(d);
+                    q = q.bind(d.to_offset(time::UtcOffset::UTC));
                 }
                 q
             }};
