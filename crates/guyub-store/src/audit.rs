@@ -127,29 +127,43 @@ pub async fn record_rows(
     koperasi_id: KoperasiId,
     records: &[Record<'_>],
 ) -> StoreResult<()> {
+    let mut script = crate::sql::Script::new();
+    push_records(&mut script, tx.engine(), koperasi_id, records)?;
+    script.run(tx).await?;
+    Ok(())
+}
+
+/// Adds the inserts of [`record_rows`] to `script`.
+pub(crate) fn push_records(
+    script: &mut crate::sql::Script,
+    engine: crate::Engine,
+    koperasi_id: KoperasiId,
+    records: &[Record<'_>],
+) -> StoreResult<()> {
     let at = now();
-    for chunk in records.chunks(crate::sql::rows_per_statement(tx.engine(), 9)) {
+    for chunk in records.chunks(crate::sql::rows_per_statement(engine, 9)) {
         let sql = crate::sql::values_sql(
             "INSERT INTO audit_log (koperasi_id, id, at, user_id, actor, entity, entity_id, action, changes)",
             chunk.len(),
             9,
         );
-        let mut rows = Vec::with_capacity(chunk.len());
+        let mut vals: Vec<crate::sql::Val> = Vec::with_capacity(chunk.len() * 9);
         for r in chunk {
-            rows.push((
-                AuditId::new(),
-                r,
-                serde_json::to_string(&r.changes).map_err(crate::StoreError::corrupt)?,
-            ));
+            vals.extend([
+                koperasi_id.0.into(),
+                AuditId::new().0.into(),
+                at.into(),
+                r.actor.user_id.map(|u| u.0).into(),
+                r.actor.name.clone().into(),
+                r.entity.into(),
+                r.entity_id.clone().into(),
+                r.action.as_str().into(),
+                serde_json::to_string(&r.changes)
+                    .map_err(crate::StoreError::corrupt)?
+                    .into(),
+            ]);
         }
-        on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for (id, r, json) in &rows {
-                q = q.bind(koperasi_id.0).bind(id.0).bind(at).bind(r.actor.user_id.map(|u| u.0)).bind(r.actor.name.clone())
-                    .bind(r.entity.to_string()).bind(r.entity_id.clone()).bind(r.action.as_str()).bind(json.clone());
-            }
-            q.execute(&mut **c).await.map(|r| r.rows_affected())
-        })?;
+        script.push(&sql, vals, chunk.len() as u64);
     }
     Ok(())
 }

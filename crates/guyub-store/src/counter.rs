@@ -36,7 +36,7 @@ use crate::audit::{self, Action, Record, diff};
 use crate::db::{Db, Tx};
 use crate::ledger::{self, NewEntry, Source};
 use crate::savings::{CounterRequest, Product, ProductRow, Receipt, SavingsTx, maturity_of};
-use crate::sql::{in_list_sql, rows_per_statement, values_sql};
+use crate::sql::{Script, Val, in_list_sql, rows_per_statement, values_sql};
 use crate::{Actor, StoreError, StoreResult, Tenant, now, on_tx};
 
 /// The most requests posted in one batch.
@@ -587,49 +587,64 @@ async fn write_accepted(
             _ => {}
         }
     }
-    for chunk in opened.chunks(rows_per_statement(tx.engine(), 7)) {
+    // Renewed term deposits first, on their own: the script below may move the same rows,
+    // and one PostgreSQL statement may not change a row twice. (Rare: a maturity passed.)
+    for a in &renewed {
+        on_tx!(&mut *tx, c => sqlx::query(
+            "UPDATE savings_account SET maturity_date = $3 WHERE koperasi_id = $1 AND id = $2")
+            .bind(k.0).bind(a.id).bind(a.maturity).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    }
+
+    // Everything else goes to the database as one script (see [`Script`]): its parts must
+    // each write exactly their rows, or the batch rolls back.
+    let engine = tx.engine();
+    let mut script = Script::new();
+    for chunk in opened.chunks(rows_per_statement(engine, 7)) {
         let sql = values_sql(
             "INSERT INTO savings_account (koperasi_id, id, member_id, product_id, balance, opened_on, maturity_date)",
             chunk.len(),
             7,
         );
-        on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for ((m, p), a) in chunk {
-                q = q.bind(k.0).bind(a.id).bind(m.0).bind(p.0).bind(a.balance).bind(a.opened_on).bind(a.maturity);
-            }
-            q.execute(&mut **c).await.map(|r| r.rows_affected())
-        })?;
+        let mut vals: Vec<Val> = Vec::with_capacity(chunk.len() * 7);
+        for ((m, p), a) in chunk {
+            vals.extend([
+                k.0.into(),
+                a.id.into(),
+                m.0.into(),
+                p.0.into(),
+                a.balance.into(),
+                a.opened_on.into(),
+                a.maturity.into(),
+            ]);
+        }
+        script.push(&sql, vals, chunk.len() as u64);
     }
+    // Each moved account lands on its new balance only if it still holds the one this batch
+    // read; otherwise something moved it meanwhile and the update comes up short.
     moved.sort_by_key(|(id, _, _)| *id);
-    for chunk in moved.chunks(rows_per_statement(tx.engine(), 2)) {
-        let mut case = String::from("CASE id");
-        for i in 0..chunk.len() {
-            case.push_str(&format!(" WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i));
-        }
-        let list = (0..chunk.len())
-            .map(|i| format!("${}", 2 + 2 * i))
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!(
-            "UPDATE savings_account SET balance = balance + {case} ELSE 0 END
-             WHERE koperasi_id = $1 AND id IN ({list}) RETURNING id, balance"
+    for chunk in moved.chunks(rows_per_statement(engine, 3)) {
+        let (mut new, mut old, mut list) = (
+            String::from("CASE id"),
+            String::from("CASE id"),
+            String::new(),
         );
-        let after: Vec<(Uuid, i64)> = on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
-            for (id, delta, _) in chunk { q = q.bind(*id).bind(*delta); }
-            q.fetch_all(&mut **c).await
-        })?;
-        let expected: HashMap<Uuid, i64> = chunk.iter().map(|(id, _, b)| (*id, *b)).collect();
-        if after.len() != chunk.len() || after.iter().any(|(id, b)| expected.get(id) != Some(b)) {
-            return Err(moved_meanwhile());
+        let mut vals: Vec<Val> = Vec::with_capacity(1 + chunk.len() * 3);
+        vals.push(k.0.into());
+        for (i, (id, delta, after)) in chunk.iter().enumerate() {
+            let b = 2 + 3 * i;
+            new.push_str(&format!(" WHEN ${b} THEN ${}", b + 1));
+            old.push_str(&format!(" WHEN ${b} THEN ${}", b + 2));
+            if i > 0 {
+                list.push(',');
+            }
+            list.push_str(&format!("${b}"));
+            vals.extend([(*id).into(), (*after).into(), (after - delta).into()]);
         }
-    }
-
-    for a in &renewed {
-        on_tx!(&mut *tx, c => sqlx::query(
-            "UPDATE savings_account SET maturity_date = $3 WHERE koperasi_id = $1 AND id = $2")
-            .bind(k.0).bind(a.id).bind(a.maturity).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let sql = format!(
+            "UPDATE savings_account SET balance = {new} ELSE balance END
+             WHERE koperasi_id = $1 AND id IN ({list}) AND balance = {old} ELSE balance END"
+        );
+        script.push(&sql, vals, chunk.len() as u64);
     }
 
     // Receipt numbers per calendar year and the journal's entry numbers, in the order the
@@ -693,27 +708,34 @@ async fn write_accepted(
         .map(|(a, e)| (&a.job.actor, e))
         .collect();
     let totals: Vec<Rupiah> = accepted.iter().map(|a| a.total).collect();
-    let posted = ledger::write_entries(tx, k, &pairs, &totals, first_entry).await?;
+    let posted = ledger::push_entries(&mut script, engine, k, &pairs, &totals, first_entry)?;
 
     for chunk in accepted
         .iter()
         .zip(&receipts)
         .collect::<Vec<_>>()
-        .chunks(rows_per_statement(tx.engine(), 9))
+        .chunks(rows_per_statement(engine, 9))
     {
         let sql = values_sql(
             "INSERT INTO receipt (koperasi_id, id, receipt_no, member_id, total, method, cashier, cashier_id, created_at)",
             chunk.len(),
             9,
         );
-        on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for (a, r) in chunk {
-                q = q.bind(k.0).bind(r.id.0).bind(r.receipt_no.clone()).bind(r.member_id.0).bind(r.total)
-                    .bind(r.method.clone()).bind(a.job.actor.name.clone()).bind(a.job.actor.user_id.map(|u| u.0)).bind(t);
-            }
-            q.execute(&mut **c).await.map(|r| r.rows_affected())
-        })?;
+        let mut vals: Vec<Val> = Vec::with_capacity(chunk.len() * 9);
+        for (a, r) in chunk {
+            vals.extend([
+                k.0.into(),
+                r.id.0.into(),
+                r.receipt_no.clone().into(),
+                r.member_id.0.into(),
+                r.total.into(),
+                r.method.clone().into(),
+                a.job.actor.name.clone().into(),
+                a.job.actor.user_id.map(|u| u.0).into(),
+                t.into(),
+            ]);
+        }
+        script.push(&sql, vals, chunk.len() as u64);
     }
 
     // The savings lines, and the receipts as they will be read back.
@@ -740,22 +762,34 @@ async fn write_accepted(
             tx_rows.push((row, l.account));
         }
     }
-    for chunk in tx_rows.chunks(rows_per_statement(tx.engine(), 15)) {
+    for chunk in tx_rows.chunks(rows_per_statement(engine, 15)) {
         let sql = values_sql(
             "INSERT INTO savings_tx (koperasi_id, id, savings_account_id, member_id, product_id, tx_date, kind, amount,
                balance_after, method, entry_id, receipt_id, note, created_by, created_at)",
             chunk.len(),
             15,
         );
-        on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for (row, acc) in chunk {
-                q = q.bind(k.0).bind(row.id.0).bind(*acc).bind(row.member_id.0).bind(row.product_id.0).bind(row.date)
-                    .bind(row.kind.clone()).bind(row.amount).bind(row.balance_after).bind(row.method.clone()).bind(row.entry_id)
-                    .bind(row.receipt_id.map(|r| r.0)).bind(row.note.clone()).bind(row.created_by.clone()).bind(row.created_at);
-            }
-            q.execute(&mut **c).await.map(|r| r.rows_affected())
-        })?;
+        let mut vals: Vec<Val> = Vec::with_capacity(chunk.len() * 15);
+        for (row, acc) in chunk {
+            vals.extend([
+                k.0.into(),
+                row.id.0.into(),
+                (*acc).into(),
+                row.member_id.0.into(),
+                row.product_id.0.into(),
+                row.date.into(),
+                row.kind.clone().into(),
+                row.amount.into(),
+                row.balance_after.into(),
+                row.method.clone().into(),
+                row.entry_id.into(),
+                row.receipt_id.map(|r| r.0).into(),
+                row.note.clone().into(),
+                row.created_by.clone().into(),
+                row.created_at.into(),
+            ]);
+        }
+        script.push(&sql, vals, chunk.len() as u64);
     }
 
     let records: Vec<Record<'_>> = accepted
@@ -774,11 +808,12 @@ async fn write_accepted(
             ]),
         })
         .collect();
-    audit::record_rows(tx, k, &records).await?;
+    audit::push_records(&mut script, engine, k, &records)?;
 
     // The first answer of every idempotency key, written with the posting it answers. A key
-    // that another process claimed meanwhile makes the insert come up short: the batch rolls
-    // back and each request is retried alone (and then finds that first answer).
+    // that another process claimed meanwhile makes the insert come up short (so does a balance
+    // moved meanwhile, above): the batch rolls back and each request is retried alone (and
+    // then finds that first answer).
     let mut answers: Vec<(&str, &str, String)> = vec![];
     for (a, r) in accepted.iter().zip(&receipts) {
         if let (Some(key), Some(hash)) = (a.job.idem_key.as_deref(), a.hash.as_deref()) {
@@ -789,7 +824,7 @@ async fn write_accepted(
             ));
         }
     }
-    for chunk in answers.chunks(rows_per_statement(tx.engine(), 6)) {
+    for chunk in answers.chunks(rows_per_statement(engine, 6)) {
         let sql = format!(
             "{} ON CONFLICT (koperasi_id, idem_key) DO NOTHING",
             values_sql(
@@ -798,16 +833,21 @@ async fn write_accepted(
                 6,
             )
         );
-        let inserted = on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for (key, hash, response) in chunk {
-                q = q.bind(k.0).bind(*key).bind(None::<Uuid>).bind(*hash).bind(response.clone()).bind(t);
-            }
-            q.execute(&mut **c).await.map(|r| r.rows_affected())
-        })?;
-        if inserted != chunk.len() as u64 {
-            return Err(moved_meanwhile());
+        let mut vals: Vec<Val> = Vec::with_capacity(chunk.len() * 6);
+        for (key, hash, response) in chunk {
+            vals.extend([
+                k.0.into(),
+                (*key).into(),
+                None::<Uuid>.into(),
+                (*hash).into(),
+                response.clone().into(),
+                t.into(),
+            ]);
         }
+        script.push(&sql, vals, chunk.len() as u64);
+    }
+    if !script.run(tx).await? {
+        return Err(moved_meanwhile());
     }
     Ok(receipts)
 }

@@ -82,6 +82,7 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
                     .pragma("cache_size", "-16000")
+                    .pragma("wal_autocheckpoint", "8000")
                     .pragma("temp_store", "memory");
                 if let Some(parent) = opts.get_filename().parent() {
                     if !parent.as_os_str().is_empty() {

@@ -44,6 +44,12 @@ struct TokenUserRow {
     #[sqlx(flatten)]
     user: UserRow,
     last_used_at: Option<OffsetDateTime>,
+    grant_id: Option<Uuid>,
+    grant_role: Option<String>,
+    grant_koperasi_id: Option<Uuid>,
+    grant_koperasi_name: Option<String>,
+    grant_region_code: Option<String>,
+    grant_member_id: Option<Uuid>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -649,22 +655,41 @@ impl Store {
         Ok(id)
     }
 
-    /// The user a live (not revoked, user not disabled) token belongs to. Records when the
-    /// token was last used, at most once an hour (a write on every API call would cost more
-    /// than the call).
-    pub async fn token_user(&self, secret: &str) -> StoreResult<Option<UserAuth>> {
+    /// The user a live (not revoked, user not disabled) token belongs to, with their grants
+    /// (ordered like [`Store::grants_of`]): one statement for every API call's sign-in.
+    /// Records when the token was last used, at most once an hour (a write on every API call
+    /// would cost more than the call).
+    pub async fn token_user(&self, secret: &str) -> StoreResult<Option<(UserAuth, Vec<Grant>)>> {
         let hash = secret_hash(secret);
-        // The user comes with the token: one statement for every API call's sign-in.
-        let row: Option<TokenUserRow> = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT u.id, u.email, u.name, u.password_hash, u.must_change_password, u.disabled, t.last_used_at
+        let rows: Vec<TokenUserRow> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT u.id, u.email, u.name, u.password_hash, u.must_change_password, u.disabled, t.last_used_at,
+                    g.id AS grant_id, g.role AS grant_role, g.koperasi_id AS grant_koperasi_id,
+                    k.name AS grant_koperasi_name, g.region_code AS grant_region_code, g.member_id AS grant_member_id
              FROM api_token t JOIN app_user u ON u.id = t.user_id
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = $2")
-            .bind(&hash).bind(false).fetch_optional(p).await)?;
-        let Some(TokenUserRow {
-            user,
-            last_used_at: last,
-        }) = row
-        else {
+             LEFT JOIN role_grant g ON g.user_id = u.id
+             LEFT JOIN koperasi k ON k.id = g.koperasi_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = $2
+             ORDER BY CASE WHEN k.name IS NULL THEN 0 ELSE 1 END, k.name, g.role")
+            .bind(&hash).bind(false).fetch_all(p).await)?;
+        let mut grants = Vec::with_capacity(rows.len());
+        let mut first: Option<(UserRow, Option<OffsetDateTime>)> = None;
+        for r in rows {
+            if let (Some(id), Some(role)) = (r.grant_id, r.grant_role) {
+                grants.push(Grant::try_from(GrantRow {
+                    id,
+                    user_id: r.user.id,
+                    role,
+                    koperasi_id: r.grant_koperasi_id,
+                    koperasi_name: r.grant_koperasi_name,
+                    region_code: r.grant_region_code,
+                    member_id: r.grant_member_id,
+                })?);
+            }
+            if first.is_none() {
+                first = Some((r.user, r.last_used_at));
+            }
+        }
+        let Some((user, last)) = first else {
             return Ok(None);
         };
         let t = now();
@@ -674,7 +699,7 @@ impl Store {
                 .bind(&hash).bind(t).execute(&mut **c).await.map(|r| r.rows_affected()))?;
             tx.commit().await?;
         }
-        Ok(Some(UserAuth::from(user)))
+        Ok(Some((UserAuth::from(user), grants)))
     }
 
     pub async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenInfo>> {

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Action, diff};
 use crate::db::Tx;
-use crate::sql::{in_list_sql, values_sql};
+use crate::sql::{Script, Val, in_list_sql, values_sql};
 use crate::{Actor, StoreError, StoreResult, Tenant, now, on_db, on_tx};
 
 /// An account with its current totals.
@@ -475,6 +475,25 @@ pub async fn write_entries(
     totals: &[Rupiah],
     first_no: i64,
 ) -> StoreResult<Vec<(EntryId, i64)>> {
+    let mut script = Script::new();
+    let ids = push_entries(&mut script, tx.engine(), k, entries, totals, first_no)?;
+    if !script.run(tx).await? {
+        return Err(StoreError::corrupt("an account has no running-balance row"));
+    }
+    Ok(ids)
+}
+
+/// Adds to `script` the statements of [`write_entries`]: the entries, their lines, and one
+/// update of the running balances of every account they touch. Returns each entry's id and
+/// number, in the order given.
+pub(crate) fn push_entries(
+    script: &mut Script,
+    engine: crate::Engine,
+    k: KoperasiId,
+    entries: &[(&Actor, &NewEntry)],
+    totals: &[Rupiah],
+    first_no: i64,
+) -> StoreResult<Vec<(EntryId, i64)>> {
     if entries.len() != totals.len() {
         return Err(StoreError::corrupt("entries and totals differ in number"));
     }
@@ -483,23 +502,32 @@ pub async fn write_entries(
         .collect();
     let t = now();
     let order: Vec<usize> = (0..entries.len()).collect();
-    for chunk in order.chunks(crate::sql::rows_per_statement(tx.engine(), 12)) {
+    for chunk in order.chunks(crate::sql::rows_per_statement(engine, 12)) {
         let sql = values_sql(
             "INSERT INTO journal_entry (koperasi_id, id, entry_no, entry_date, description, reference, source, source_id,
                reverses_id, total, created_by, created_at)",
             chunk.len(),
             12,
         );
-        on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for &i in chunk {
-                let ((id, no), (actor, e), total) = (ids[i], entries[i], totals[i]);
-                q = q.bind(k.0).bind(id.0).bind(no).bind(e.date).bind(e.description.clone()).bind(e.reference.clone())
-                    .bind(e.source.as_str()).bind(e.source_id.clone()).bind(e.reverses.map(|r| r.0)).bind(total.0)
-                    .bind(actor.name.clone()).bind(t);
-            }
-            q.execute(&mut **c).await.map(|r| r.rows_affected())
-        })?;
+        let mut vals: Vec<Val> = Vec::with_capacity(chunk.len() * 12);
+        for &i in chunk {
+            let ((id, no), (actor, e), total) = (ids[i], entries[i], totals[i]);
+            vals.extend([
+                k.0.into(),
+                id.0.into(),
+                no.into(),
+                e.date.into(),
+                e.description.clone().into(),
+                e.reference.clone().into(),
+                e.source.as_str().into(),
+                e.source_id.clone().into(),
+                e.reverses.map(|r| r.0).into(),
+                total.0.into(),
+                actor.name.clone().into(),
+                t.into(),
+            ]);
+        }
+        script.push(&sql, vals, chunk.len() as u64);
     }
     let lines: Vec<(EntryId, i64, i64, &NewEntry, &LineInput)> = ids
         .iter()
@@ -511,20 +539,27 @@ pub async fn write_entries(
                 .map(move |(i, l)| (*id, *no, i as i64 + 1, *e, l))
         })
         .collect();
-    for chunk in lines.chunks(crate::sql::rows_per_statement(tx.engine(), 9)) {
+    for chunk in lines.chunks(crate::sql::rows_per_statement(engine, 9)) {
         let sql = values_sql(
             "INSERT INTO journal_line (koperasi_id, entry_id, line_no, account_id, debit, credit, memo, entry_date, entry_no)",
             chunk.len(),
             9,
         );
-        on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for (id, no, line_no, e, l) in chunk {
-                q = q.bind(k.0).bind(id.0).bind(*line_no).bind(l.account.0).bind(l.debit.0).bind(l.credit.0)
-                    .bind(l.memo.clone()).bind(e.date).bind(*no);
-            }
-            q.execute(&mut **c).await.map(|r| r.rows_affected())
-        })?;
+        let mut vals: Vec<Val> = Vec::with_capacity(chunk.len() * 9);
+        for (id, no, line_no, e, l) in chunk {
+            vals.extend([
+                k.0.into(),
+                id.0.into(),
+                (*line_no).into(),
+                l.account.0.into(),
+                l.debit.0.into(),
+                l.credit.0.into(),
+                l.memo.clone().into(),
+                e.date.into(),
+                (*no).into(),
+            ]);
+        }
+        script.push(&sql, vals, chunk.len() as u64);
     }
     // Running balances: the sums of every account's lines in these entries, in one statement.
     let mut per_account: HashMap<AccountId, (i64, i64)> = HashMap::new();
@@ -539,7 +574,7 @@ pub async fn write_entries(
     // A fixed order, so two transactions touching the same accounts never wait on each other
     // in opposite orders.
     accounts.sort_by_key(|(a, _)| *a);
-    for chunk in accounts.chunks(crate::sql::rows_per_statement(tx.engine(), 3)) {
+    for chunk in accounts.chunks(crate::sql::rows_per_statement(engine, 3)) {
         let (mut debit, mut credit, mut list) = (
             String::from("CASE account_id"),
             String::from("CASE account_id"),
@@ -558,14 +593,12 @@ pub async fn write_entries(
             "UPDATE account_balance SET debit = debit + {debit} ELSE 0 END, credit = credit + {credit} ELSE 0 END
              WHERE koperasi_id = $1 AND account_id IN ({list})"
         );
-        let updated = on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
-            for (account, (d, cr)) in chunk { q = q.bind(account.0).bind(*d).bind(*cr); }
-            q.execute(&mut **c).await.map(|r| r.rows_affected())
-        })?;
-        if updated != chunk.len() as u64 {
-            return Err(StoreError::corrupt("an account has no running-balance row"));
+        let mut vals: Vec<Val> = Vec::with_capacity(1 + chunk.len() * 3);
+        vals.push(k.0.into());
+        for (account, (d, cr)) in chunk {
+            vals.extend([account.0.into(), (*d).into(), (*cr).into()]);
         }
+        script.push(&sql, vals, chunk.len() as u64);
     }
     Ok(ids)
 }

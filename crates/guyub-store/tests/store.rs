@@ -1803,7 +1803,7 @@ store_test!(disabled_user_session_and_token_stop_resolving, |s| {
         s.token_user("gyb_eka_0123456789abcdef")
             .await
             .unwrap()
-            .map(|u| u.id),
+            .map(|(u, _)| u.id),
         Some(u)
     );
 
@@ -1814,7 +1814,7 @@ store_test!(disabled_user_session_and_token_stop_resolving, |s| {
         s.token_user("gyb_eka_0123456789abcdef")
             .await
             .unwrap()
-            .map(|u| u.id),
+            .map(|(u, _)| u.id),
         None
     );
     // A session made while disabled does not resolve either.
@@ -1830,7 +1830,7 @@ store_test!(disabled_user_session_and_token_stop_resolving, |s| {
         s.token_user("gyb_eka_0123456789abcdef")
             .await
             .unwrap()
-            .map(|u| u.id),
+            .map(|(u, _)| u.id),
         Some(u)
     );
     assert!(s.session("sesi-eka", now).await.unwrap().is_none());
@@ -1870,16 +1870,58 @@ store_test!(api_tokens_create_lookup_revoke, |s| {
     assert_eq!(list[1].revoked_at, None);
     assert!(s.list_tokens(v).await.unwrap().is_empty());
 
-    assert_eq!(s.token_user(secret1).await.unwrap().map(|u| u.id), Some(u));
-    assert_eq!(s.token_user(secret2).await.unwrap().map(|u| u.id), Some(u));
+    assert_eq!(
+        s.token_user(secret1).await.unwrap().map(|(u, _)| u.id),
+        Some(u)
+    );
+    assert_eq!(
+        s.token_user(secret2).await.unwrap().map(|(u, _)| u.id),
+        Some(u)
+    );
+    // The grants come with the token, as grants_of lists them: none, then several.
+    assert!(s.token_user(secret1).await.unwrap().unwrap().1.is_empty());
+    let b = new_coop(&s, "BETA").await;
+    let a = new_coop(&s, "ALFA").await;
+    for (role, k) in [
+        (Role::Pengurus, Some(b)),
+        (Role::Kasir, Some(a)),
+        (Role::Admin, None),
+    ] {
+        let g = NewGrant {
+            role,
+            koperasi_id: k,
+            region_code: None,
+            member_id: None,
+        };
+        s.grant_role(&sys(), u, &g).await.unwrap();
+    }
+    let (_, grants) = s.token_user(secret1).await.unwrap().unwrap();
+    let listed = s.grants_of(u).await.unwrap();
+    assert_eq!(grants.len(), 3);
+    assert_eq!(
+        grants
+            .iter()
+            .map(|g| (g.id, g.role, g.koperasi_id))
+            .collect::<Vec<_>>(),
+        listed
+            .iter()
+            .map(|g| (g.id, g.role, g.koperasi_id))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        grants[0].role,
+        Role::Admin,
+        "the platform grant first, then by coop name"
+    );
+    assert_eq!(grants[1].koperasi_id, Some(a));
     assert_eq!(
         s.token_user("gyb_0123456789abcdef_firsT")
             .await
             .unwrap()
-            .map(|u| u.id),
+            .map(|(u, _)| u.id),
         None
     );
-    assert_eq!(s.token_user("").await.unwrap().map(|u| u.id), None);
+    assert_eq!(s.token_user("").await.unwrap().map(|(u, _)| u.id), None);
 
     // Only the hash is stored.
     let clear: i64 = guyub_store::on_db!(s.db(), p => sqlx::query_scalar(
@@ -1890,11 +1932,20 @@ store_test!(api_tokens_create_lookup_revoke, |s| {
 
     // Someone else cannot revoke it.
     assert_not_found(s.revoke_token(&actor(v, "Gita"), v, t1).await);
-    assert_eq!(s.token_user(secret1).await.unwrap().map(|u| u.id), Some(u));
+    assert_eq!(
+        s.token_user(secret1).await.unwrap().map(|(u, _)| u.id),
+        Some(u)
+    );
 
     s.revoke_token(&actor(u, "Fajar"), u, t1).await.unwrap();
-    assert_eq!(s.token_user(secret1).await.unwrap().map(|u| u.id), None);
-    assert_eq!(s.token_user(secret2).await.unwrap().map(|u| u.id), Some(u));
+    assert_eq!(
+        s.token_user(secret1).await.unwrap().map(|(u, _)| u.id),
+        None
+    );
+    assert_eq!(
+        s.token_user(secret2).await.unwrap().map(|(u, _)| u.id),
+        Some(u)
+    );
     let list = s.list_tokens(u).await.unwrap();
     let revoked = list.iter().find(|t| t.id == t1).unwrap();
     assert!(revoked.revoked_at.is_some());

@@ -308,11 +308,11 @@ impl FromRequestParts<AppState> for Caller {
         let ip = client_ip(&parts.extensions, &parts.headers, state.cfg.trust_proxy);
         let store = &state.store;
         let (user_id, credential, known) = if let Some(token) = bearer(&parts.headers) {
-            let user = store
+            let (user, grants) = store
                 .token_user(token)
                 .await?
                 .ok_or(WebError::Unauthenticated)?;
-            (user.id, Credential::Token, Some(user))
+            (user.id, Credential::Token, Some((user, grants)))
         } else {
             let secret = crate::i18n::cookie(&parts.headers, SESSION_COOKIE)
                 .ok_or(WebError::Unauthenticated)?;
@@ -336,14 +336,13 @@ impl FromRequestParts<AppState> for Caller {
                 None,
             )
         };
-        let user = match known {
-            Some(u) => u,
-            None => store.user(user_id).await?,
+        let (user, grants) = match known {
+            Some(known) => known,
+            None => (store.user(user_id).await?, store.grants_of(user_id).await?),
         };
         if user.disabled {
             return Err(WebError::Unauthenticated);
         }
-        let grants = store.grants_of(user_id).await?;
         let caller = Caller {
             user,
             grants,
