@@ -13,6 +13,7 @@ pub mod identity;
 pub mod ids;
 pub mod lang;
 pub mod ledger;
+pub mod market;
 pub mod member;
 pub mod money;
 pub mod nik;
