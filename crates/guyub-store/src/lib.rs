@@ -15,6 +15,7 @@ pub mod error;
 pub mod identity;
 pub mod import;
 pub mod ledger;
+pub mod market;
 pub mod member;
 pub mod opening;
 pub mod payment;
