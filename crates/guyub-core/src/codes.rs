@@ -46,3 +46,25 @@ macro_rules! code_enum {
     };
 }
 pub(crate) use code_enum;
+
+/// Serde for a string newtype with a parsing constructor: written as its string, read back
+/// through `parse`, so a deserialized value is as valid as a parsed one. The type needs
+/// `Serialize`, `Serializer`, `Deserialize` and `Deserializer` of serde in scope.
+macro_rules! string_serde {
+    ($t:ty) => {
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        /// Deserializing validates, like `parse`.
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(deserializer)?;
+                <$t>::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use string_serde;

@@ -3,6 +3,7 @@
 //! Neither has a published checksum (NIB numbers are random; the NPWP check digit algorithm is
 //! not official), so only the shape is checked. Real verification needs OSS or DJP services.
 
+use crate::codes::string_serde;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -151,24 +152,6 @@ impl fmt::Display for Npwp {
             f.write_str(d)
         }
     }
-}
-
-macro_rules! string_serde {
-    ($t:ty) => {
-        impl Serialize for $t {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
-            }
-        }
-
-        /// Deserializing validates, like `parse`.
-        impl<'de> Deserialize<'de> for $t {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(deserializer)?;
-                <$t>::parse(&s).map_err(serde::de::Error::custom)
-            }
-        }
-    };
 }
 
 string_serde!(Nib);

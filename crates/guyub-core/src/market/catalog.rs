@@ -8,6 +8,7 @@
 //! above the price, tiers below the base price) are functions the store calls when it saves a
 //! product, because either field may change alone.
 
+use crate::codes::string_serde;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -1544,24 +1545,6 @@ impl<'de> Deserialize<'de> for ListingScope {
         let s = String::deserialize(deserializer)?;
         ListingScope::parse(&s).map_err(serde::de::Error::custom)
     }
-}
-
-macro_rules! string_serde {
-    ($t:ty) => {
-        impl Serialize for $t {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
-            }
-        }
-
-        /// Deserializing validates, like `parse`.
-        impl<'de> Deserialize<'de> for $t {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(deserializer)?;
-                <$t>::parse(&s).map_err(serde::de::Error::custom)
-            }
-        }
-    };
 }
 
 string_serde!(ProductName);

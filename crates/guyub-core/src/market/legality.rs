@@ -11,6 +11,7 @@
 //! `BPOM RI MD …`, lower case, spaces, dots and dashes) and keeps one normalised form for the
 //! database ([`check_number`]); parsing the normalised form again gives the same value.
 
+use crate::codes::string_serde;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -395,24 +396,6 @@ fn strip_labels<'a>(mut s: &'a str, labels: &[&str]) -> &'a str {
 /// The first character of `s` that is not an ASCII digit.
 fn first_non_digit(s: &str) -> Option<char> {
     s.chars().find(|c| !c.is_ascii_digit())
-}
-
-macro_rules! string_serde {
-    ($t:ty) => {
-        impl Serialize for $t {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
-            }
-        }
-
-        /// Deserializing validates, like `parse`.
-        impl<'de> Deserialize<'de> for $t {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(deserializer)?;
-                <$t>::parse(&s).map_err(serde::de::Error::custom)
-            }
-        }
-    };
 }
 
 // ---------------------------------------------------------------------------------------------
