@@ -79,6 +79,18 @@ typed_id!(
     StatementId,
     /// An acquirer's settlement of QRIS payments into the bank, as posted to the books.
     SettlementId,
+    /// A marketplace seller: a member's UMKM, a coop's store unit, a pesantren business unit.
+    SellerId,
+    /// A marketplace product (`market_product`); not the savings `ProductId`.
+    MarketProductId,
+    /// A variant of a marketplace product (size, colour…), with its own stock.
+    VariantId,
+    /// A legality document of a marketplace product or seller.
+    DocId,
+    /// An uploaded marketplace photo or document scan.
+    MarketFileId,
+    /// A communal brand several sellers list one product line under.
+    BrandId,
 );
 
 #[cfg(test)]

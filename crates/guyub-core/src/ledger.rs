@@ -110,6 +110,24 @@ code_enum! {
         CurrentYearSurplus => "shu_tahun_berjalan", "SHU tahun berjalan", "Current year surplus (SHU)";
         /// SHU of past years not yet divided by the RAT.
         RetainedSurplus => "shu_tahun_lalu", "SHU tahun lalu belum dibagi", "Prior years' undivided surplus (SHU)";
+        /// Pasar (issue #5): the coop's own goods for sale, at cost.
+        Inventory => "persediaan", "Persediaan barang dagangan", "Merchandise inventory";
+        /// Pasar: what another coop owes this one for sales it collected (the storefront operator).
+        CoopReceivable => "piutang_koperasi", "Piutang non-anggota dan koperasi lain", "Receivables from non-members and other coops";
+        /// Pasar: what the coop owes consignment sellers for their goods sold.
+        ConsignmentPayable => "utang_konsinyasi", "Utang kepada penjual (konsinyasi)", "Payable to consignment sellers";
+        /// Pasar: what a storefront operator owes the merchant coops whose sales it collected.
+        CoopPayable => "utang_koperasi", "Utang kepada koperasi penjual (pasar)", "Payable to merchant coops (marketplace)";
+        /// Pasar: sales of the coop's own goods to its members (participation income).
+        MemberSales => "penjualan_anggota", "Penjualan kepada anggota", "Sales to members";
+        /// Pasar: sales to non-members.
+        NonMemberSales => "pendapatan_non_anggota", "Pendapatan dari non-anggota", "Income from non-members";
+        /// Pasar: the coop's commission on consignment sales.
+        CommissionIncome => "pendapatan_komisi", "Pendapatan komisi konsinyasi", "Consignment commission income";
+        /// Pasar: shipping fees collected on the coop's own goods.
+        ShippingIncome => "pendapatan_ongkir", "Pendapatan ongkos kirim", "Shipping fee income";
+        /// Pasar: cost of the coop's own goods sold.
+        CostOfGoodsSold => "hpp", "Harga pokok penjualan", "Cost of goods sold";
     }
 }
 
@@ -325,7 +343,7 @@ const fn r(
 
 /// The koperasi chart of accounts of domain reference §3.4, with the accounts the software
 /// needs added (1110 Kliring QRIS, 2111 refunds payable, 3109 opening balance equity, 5901
-/// Selisih kas, 5307 MDR and payment fees) and the income and expense groups filled with common accounts.
+/// Selisih kas, 5307 MDR and payment fees; for the marketplace 2112 consignment payable, 2113 payable to merchant coops, 4303 commission and 4304 shipping income) and the income and expense groups filled with common accounts.
 static STANDARD_CHART: &[AccountTemplate] = &[
     h("1", "ASET", "ASSETS"),
     h("11", "Aset lancar", "Current assets"),
@@ -351,15 +369,17 @@ static STANDARD_CHART: &[AccountTemplate] = &[
         "Piutang usaha anggota",
         "Trade receivables from members",
     ),
-    a(
+    r(
         "1107",
         "Piutang non-anggota dan koperasi lain",
         "Receivables from non-members and other coops",
+        AccountRole::CoopReceivable,
     ),
-    a(
+    r(
         "1108",
         "Persediaan barang dagangan",
         "Merchandise inventory",
+        AccountRole::Inventory,
     ),
     a(
         "1109",
@@ -435,6 +455,18 @@ static STANDARD_CHART: &[AccountTemplate] = &[
         "Savings refunds payable to former members",
         AccountRole::MemberRefundPayable,
     ),
+    r(
+        "2112",
+        "Utang kepada penjual (konsinyasi)",
+        "Payable to consignment sellers",
+        AccountRole::ConsignmentPayable,
+    ),
+    r(
+        "2113",
+        "Utang kepada koperasi penjual (pasar)",
+        "Payable to merchant coops (marketplace)",
+        AccountRole::CoopPayable,
+    ),
     h("22", "Kewajiban jangka panjang", "Long-term liabilities"),
     a("2201", "Utang bank", "Bank loans"),
     a(
@@ -490,19 +522,42 @@ static STANDARD_CHART: &[AccountTemplate] = &[
     h("4", "PENDAPATAN", "INCOME"),
     h("41", "Partisipasi anggota", "Member participation"),
     a("4101", "Jasa pinjaman anggota", "Interest on member loans"),
-    a("4102", "Penjualan kepada anggota", "Sales to members"),
+    r(
+        "4102",
+        "Penjualan kepada anggota",
+        "Sales to members",
+        AccountRole::MemberSales,
+    ),
     h("42", "Pendapatan non-anggota", "Non-member income"),
-    a(
+    r(
         "4201",
         "Pendapatan dari non-anggota",
         "Income from non-members",
+        AccountRole::NonMemberSales,
     ),
     h("43", "Pendapatan lain", "Other income"),
     a("4301", "Bunga bank", "Bank interest"),
     a("4302", "Pendapatan lain-lain", "Miscellaneous income"),
+    r(
+        "4303",
+        "Pendapatan komisi konsinyasi",
+        "Consignment commission income",
+        AccountRole::CommissionIncome,
+    ),
+    r(
+        "4304",
+        "Pendapatan ongkos kirim",
+        "Shipping fee income",
+        AccountRole::ShippingIncome,
+    ),
     h("5", "BEBAN", "EXPENSES"),
     h("51", "Harga pokok penjualan", "Cost of goods sold"),
-    a("5101", "Harga pokok penjualan", "Cost of goods sold"),
+    r(
+        "5101",
+        "Harga pokok penjualan",
+        "Cost of goods sold",
+        AccountRole::CostOfGoodsSold,
+    ),
     h("52", "Beban bunga dan jasa simpanan", "Interest on savings"),
     a("5201", "Beban jasa simpanan", "Interest paid on savings"),
     h("53", "Beban usaha", "Operating expenses"),

@@ -100,6 +100,8 @@ pub enum Source {
     Reversal,
     /// An acquirer's QRIS settlement into the bank (clearing out, MDR expense).
     QrisSettlement,
+    /// The marketplace (pasar): a paid order, its refund, a seller payout.
+    Market,
 }
 
 impl Source {
@@ -112,6 +114,7 @@ impl Source {
             Source::Settlement => "settlement",
             Source::Reversal => "reversal",
             Source::QrisSettlement => "qris_settlement",
+            Source::Market => "pasar",
         }
     }
 }

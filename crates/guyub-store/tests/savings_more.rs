@@ -310,8 +310,8 @@ store_test!(
         let by_id = |id| accounts.iter().find(|a| a.id == id).unwrap();
         let code_of = |code: &str| accounts.iter().find(|a| a.code == code).unwrap();
         // Liabilities under 21 as the next free 21xx; equity under 3 as the next free 31xx.
-        assert_eq!(by_id(hari_raya.account_id).code, "2112");
-        assert_eq!(by_id(depo.account_id).code, "2113");
+        assert_eq!(by_id(hari_raya.account_id).code, "2114");
+        assert_eq!(by_id(depo.account_id).code, "2115");
         assert_eq!(by_id(usaha.account_id).code, "3110");
         assert_eq!(by_id(hari_raya.account_id).class, "kewajiban");
         assert_eq!(by_id(usaha.account_id).class, "ekuitas");
@@ -497,7 +497,7 @@ store_test!(
             .await,
         );
         assert_eq!(account_balance(&t, "3110").await, 25_000);
-        assert_eq!(account_balance(&t, "2112").await, 10_000);
+        assert_eq!(account_balance(&t, "2114").await, 10_000);
         books_ok(&s, k).await;
     }
 );

@@ -417,11 +417,11 @@ async fn the_board_adds_a_product_and_bad_input_is_refused() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(count().await, 3);
-    // The board adds it; its own account 2112.
+    // The board adds it; its own account 2114 (after the marketplace payables 2112, 2113).
     let r = w.post_form(&path, As::Browser(&p), good(&p)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let page = w.get(&r.location(), As::Browser(&p)).await.text();
-    assert!(page.contains("DEPO12") && page.contains("2112 Simpanan berjangka 12 bulan"));
+    assert!(page.contains("DEPO12") && page.contains("2114 Simpanan berjangka 12 bulan"));
     assert!(page.contains("12 bulan"));
     // The same code again: a conflict, the form kept.
     let r = w.post_form(&path, As::Browser(&p), good(&p)).await;

@@ -895,6 +895,16 @@ pub async fn seed(
     )
     .await?;
     let _ = year;
+    // The marketplace: storefronts, sellers, products, curation, the Tomiko catalogue.
+    let storefronts: Vec<(KoperasiId, String, &str, bool)> = coop_ids
+        .iter()
+        .map(|(id, spec)| (*id, spec.code.to_lowercase(), spec.regency, spec.pesantren))
+        .collect();
+    let storefronts: Vec<(KoperasiId, &str, &str, bool)> = storefronts
+        .iter()
+        .map(|(id, slug, regency, pesantren)| (*id, slug.as_str(), *regency, *pesantren))
+        .collect();
+    crate::demo_market::seed(store, &mut rng, &actor, &storefronts, sec, today).await?;
     store.optimize().await?;
     Ok(logins.into_inner())
 }

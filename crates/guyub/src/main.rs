@@ -5,6 +5,7 @@ mod bench;
 mod bench_books;
 mod bench_payments;
 mod demo;
+mod demo_market;
 mod qris_cli;
 
 use std::io::Read;

@@ -325,3 +325,16 @@ CREATE TABLE tomiko_access (
     granted_at      TEXT NOT NULL,
     PRIMARY KEY (koperasi_id, buyer_koperasi_id)
 );
+
+-- Coops registered before the marketplace: their standard accounts take the roles the market
+-- posts to (a coop whose chart already gives a role to another account keeps that one).
+UPDATE account SET role = 'piutang_koperasi' WHERE code = '1107' AND role IS NULL
+   AND NOT EXISTS (SELECT 1 FROM account b WHERE b.koperasi_id = account.koperasi_id AND b.role = 'piutang_koperasi');
+UPDATE account SET role = 'persediaan' WHERE code = '1108' AND role IS NULL
+   AND NOT EXISTS (SELECT 1 FROM account b WHERE b.koperasi_id = account.koperasi_id AND b.role = 'persediaan');
+UPDATE account SET role = 'penjualan_anggota' WHERE code = '4102' AND role IS NULL
+   AND NOT EXISTS (SELECT 1 FROM account b WHERE b.koperasi_id = account.koperasi_id AND b.role = 'penjualan_anggota');
+UPDATE account SET role = 'pendapatan_non_anggota' WHERE code = '4201' AND role IS NULL
+   AND NOT EXISTS (SELECT 1 FROM account b WHERE b.koperasi_id = account.koperasi_id AND b.role = 'pendapatan_non_anggota');
+UPDATE account SET role = 'hpp' WHERE code = '5101' AND role IS NULL
+   AND NOT EXISTS (SELECT 1 FROM account b WHERE b.koperasi_id = account.koperasi_id AND b.role = 'hpp');

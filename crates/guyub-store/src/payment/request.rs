@@ -414,6 +414,16 @@ pub(crate) async fn confirm_many(
     let mut job_of = vec![];
     for (i, it) in items.iter().enumerate() {
         match check_confirmable(it.request.state) {
+            // Pasar (issue #5): a checkout's payment pays orders, not simpanan, and has no
+            // receipt; it is confirmed with `Tenant::confirm_checkout_payment`
+            // (market/order.rs), which posts the orders. Refused here so it never reaches the
+            // counter (which needs a member) and a statement line goes to review.
+            Ok(()) if it.request.purpose == "pasar" => {
+                out[i] = Some(Err(StoreError::Conflict(Msg::new(
+                    "Tagihan ini untuk pesanan pasar; konfirmasi dari halaman pesanan.",
+                    "This request pays a marketplace checkout; confirm it from the checkout.",
+                ))));
+            }
             Ok(()) => {
                 jobs.push(counter_job(actor, &it.request, &it.c)?);
                 job_of.push(i);

@@ -1,0 +1,859 @@
+//! Marketplace checkouts and orders (issue #5) on both engines: one payment for the orders of
+//! two sellers in two coops, stock reserved and released, the oversell race, replays, the
+//! books of a paid order in each coop, patronage, seller rights, refunds and payouts.
+//! Sellers, products and variants are made with direct SQL (the catalogue has its own tests).
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use guyub_core::coop::{Bylaws, CoopKind, CoopPattern, CoopTier, CoopTimeZone};
+use guyub_core::ids::{KoperasiId, MemberId};
+use guyub_core::market::order::{OrderAction, OrderActor, OrderStatus};
+use guyub_core::market::shipping::{Zone, ZoneRates};
+use guyub_core::member::ValidMember;
+use guyub_core::money::Rupiah;
+use guyub_core::nik::nik_for;
+use guyub_core::payment::request::{ConfirmedVia, RequestState};
+use guyub_core::region::RegionCode;
+use guyub_core::savings::PayMethod;
+use guyub_store::coop::CoopData;
+use guyub_store::market::order::{
+    BuyerInput, CheckoutInput, CheckoutLineInput, CheckoutPay, GroupChoice, PayoutMethod,
+    ShipChoice, ShipTo,
+};
+use guyub_store::payment::request::Confirmation;
+use guyub_store::{Actor, Engine, Store, StoreError, Tenant, on_db};
+use time::macros::date;
+use time::{Date, Month, OffsetDateTime};
+use uuid::Uuid;
+
+macro_rules! store_test {
+    ($name:ident, |$s:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                common::run(Engine::Sqlite, |$s: Store| async move $body).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                common::run(Engine::Postgres, |$s: Store| async move $body).await
+            }
+        }
+    };
+}
+
+const BUYER_PHONE: &str = "0812-3456-7890";
+
+fn staff() -> Actor {
+    Actor::system("Kasir Uji")
+}
+
+fn region(code: &str) -> RegionCode {
+    RegionCode::parse(code).unwrap()
+}
+
+async fn new_coop(s: &Store, code: &str) -> KoperasiId {
+    let data = CoopData {
+        code: code.to_string(),
+        name: format!("Koperasi {code}"),
+        legal_number: None,
+        legal_date: None,
+        nib: None,
+        npwp: None,
+        kind: CoopKind::Konsumen,
+        pattern: CoopPattern::Konvensional,
+        tier: CoopTier::Primary,
+        is_pesantren: false,
+        address: "Jl. MT Haryono 1, Dinoyo".to_string(),
+        region: region("35.73.05.1004"),
+        phone: None,
+        email: None,
+        founded_on: None,
+        timezone: CoopTimeZone::Wib,
+    };
+    s.create_koperasi(&staff(), &data, &Bylaws::default(), 2020)
+        .await
+        .unwrap()
+}
+
+/// A member of `t`, with `phone` (E.164) set; returns the id and member number.
+async fn new_member(
+    s: &Store,
+    t: &Tenant<'_>,
+    name: &str,
+    serial: u16,
+    phone: &str,
+) -> (MemberId, String) {
+    let birth = Date::from_calendar_date(
+        1970 + i32::from(serial % 30),
+        Month::March,
+        1 + (serial % 28) as u8,
+    )
+    .unwrap();
+    let g = guyub_core::member::Gender::Female;
+    let m = ValidMember {
+        nik: nik_for(&region("35.73.05"), birth, g, serial).unwrap(),
+        name: name.to_string(),
+        gender: g,
+        birth_place: "Malang".to_string(),
+        birth_date: birth,
+        address: "Jl. Soekarno-Hatta 9".to_string(),
+        region: region("35.73.05.1004"),
+        phone: None,
+        occupation: "Pedagang".to_string(),
+        joined_on: date!(2024 - 01 - 02),
+    };
+    let id = t.create_member(&staff(), &m).await.unwrap().id;
+    on_db!(s.db(), p => sqlx::query("UPDATE member SET phone = $3 WHERE koperasi_id = $1 AND id = $2")
+        .bind(t.id().0).bind(id.0).bind(phone).execute(p).await.map(|r| r.rows_affected())).unwrap();
+    let no: String = on_db!(s.db(), p => sqlx::query_scalar("SELECT member_no FROM member WHERE koperasi_id = $1 AND id = $2")
+        .bind(t.id().0).bind(id.0).fetch_one(p).await).unwrap();
+    (id, no)
+}
+
+async fn market_settings(s: &Store, k: KoperasiId, slug: &str) {
+    let zones = ZoneRates::new(
+        vec![Zone {
+            regencies: BTreeSet::from([region("35.73")]),
+            fee: Rupiah(10_000),
+        }],
+        None,
+    )
+    .unwrap();
+    on_db!(s.db(), p => sqlx::query(
+        "INSERT INTO market_settings (koperasi_id, opt_in, slug, commission_bp, runs_tomiko, pickup_address, zone_rates, updated_at)
+         VALUES ($1, $2, $3, 1000, $4, 'Jl. Pasar 1', $5, $6)")
+        .bind(k.0).bind(true).bind(slug).bind(false).bind(serde_json::to_string(&zones).unwrap())
+        .bind(OffsetDateTime::now_utc()).execute(p).await.map(|r| r.rows_affected())).unwrap();
+}
+
+async fn seller(
+    s: &Store,
+    k: KoperasiId,
+    slug: &str,
+    consignment: bool,
+    member: Option<MemberId>,
+    commission_bp: i64,
+) -> Uuid {
+    let id = Uuid::now_v7();
+    let t = OffsetDateTime::now_utc();
+    on_db!(s.db(), p => sqlx::query(
+        "INSERT INTO market_seller (koperasi_id, id, kind, name, slug, owner_name, member_id, user_id, nib, address,
+            region_code, regency_code, category, phone, description, consignment, commission_bp, active, created_at, updated_at)
+         VALUES ($1, $2, 'umkm', $3, $4, 'Bu Sri', $5, NULL, NULL, 'Jl. Pasar 2', '35.73.05.1004', '35.73',
+            'makanan_minuman', '+6281111111111', '', $6, $7, $8, $9, $9)")
+        .bind(k.0).bind(id).bind(format!("Toko {slug}")).bind(slug).bind(member.map(|m| m.0))
+        .bind(consignment).bind(commission_bp).bind(true).bind(t).execute(p).await.map(|r| r.rows_affected())).unwrap();
+    id
+}
+
+/// A listed product with one variant; returns the variant id.
+#[allow(clippy::too_many_arguments)]
+async fn variant(
+    s: &Store,
+    k: KoperasiId,
+    seller: Uuid,
+    name: &str,
+    price: i64,
+    member_price: Option<i64>,
+    cost: i64,
+    stock: i64,
+) -> Uuid {
+    let pid = Uuid::now_v7();
+    let vid = Uuid::now_v7();
+    let t = OffsetDateTime::now_utc();
+    on_db!(s.db(), p => sqlx::query(
+        "INSERT INTO market_product (koperasi_id, id, seller_id, name, slug, category, description, faces, brand_id, status,
+            listed, wholesale_only, is_halal, is_opop, min_price, regency_code, cover_photo_id, sold_count, curated_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'makanan_minuman', '', 'umkm', NULL, 'disetujui', $6, $7, $6, $7, $8, '35.73', NULL, 0, NULL, $9, $9)")
+        .bind(k.0).bind(pid).bind(seller).bind(name).bind(name.to_lowercase().replace(' ', "-"))
+        .bind(true).bind(false).bind(price).bind(t).execute(p).await.map(|r| r.rows_affected())).unwrap();
+    on_db!(s.db(), p => sqlx::query(
+        "INSERT INTO market_variant (koperasi_id, id, product_id, position, label, sku, barcode, price, member_price,
+            wholesale_tiers, cost, weight_g, stock, active)
+         VALUES ($1, $2, $3, 1, '', NULL, NULL, $4, $5, '', $6, 250, $7, $8)")
+        .bind(k.0).bind(vid).bind(pid).bind(price).bind(member_price).bind(cost).bind(stock).bind(true)
+        .execute(p).await.map(|r| r.rows_affected())).unwrap();
+    vid
+}
+
+async fn stock(s: &Store, k: KoperasiId, v: Uuid) -> i64 {
+    on_db!(s.db(), p => sqlx::query_scalar("SELECT stock FROM market_variant WHERE koperasi_id = $1 AND id = $2")
+        .bind(k.0).bind(v).fetch_one(p).await).unwrap()
+}
+
+async fn count(s: &Store, sql: &str) -> i64 {
+    on_db!(s.db(), p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(p).await)
+        .unwrap()
+}
+
+/// Debit minus credit of the account with `code`.
+async fn net(t: &Tenant<'_>, code: &str) -> i64 {
+    t.trial_balance()
+        .await
+        .unwrap()
+        .rows
+        .iter()
+        .find(|r| r.code == code)
+        .map(|r| r.debit - r.credit)
+        .unwrap_or(0)
+}
+
+async fn books_ok(s: &Store, k: KoperasiId) {
+    let problems = s.verify_books(Some(k)).await.unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let tb = s.tenant(k).trial_balance().await.unwrap();
+    assert_eq!(tb.total_debit, tb.total_credit);
+}
+
+/// Two coops: A (the storefront operator, selling its own goods) and B (selling a member's
+/// goods on consignment at 10 %).
+struct World {
+    a: KoperasiId,
+    b: KoperasiId,
+    toko_a: Uuid,
+    ukm_b: Uuid,
+    kopi: Uuid,    // A's own: Rp 50.000, member Rp 45.000, cost Rp 30.000, stock 10
+    keripik: Uuid, // B's consignment: Rp 12.345, stock 5
+    buyer_no: String,
+    buyer_member: MemberId,
+    seller_member: MemberId,
+}
+
+async fn world(s: &Store) -> World {
+    let a = new_coop(s, "PSRA").await;
+    let b = new_coop(s, "PSRB").await;
+    market_settings(s, a, "psra").await;
+    market_settings(s, b, "psrb").await;
+    let (buyer_member, buyer_no) =
+        new_member(s, &s.tenant(a), "Siti Aminah", 1, "+6281234567890").await;
+    let (seller_member, _) = new_member(s, &s.tenant(b), "Sri Rahayu", 2, "+6281111111111").await;
+    let toko_a = seller(s, a, "toko-a", false, None, 0).await;
+    let ukm_b = seller(s, b, "ukm-b", true, Some(seller_member), 1000).await;
+    let kopi = variant(
+        s,
+        a,
+        toko_a,
+        "Kopi Dampit",
+        50_000,
+        Some(45_000),
+        30_000,
+        10,
+    )
+    .await;
+    let keripik = variant(s, b, ukm_b, "Keripik Tempe", 12_345, None, 0, 5).await;
+    World {
+        a,
+        b,
+        toko_a,
+        ukm_b,
+        kopi,
+        keripik,
+        buyer_no,
+        buyer_member,
+        seller_member,
+    }
+}
+
+fn buyer(member_no: Option<&str>) -> BuyerInput {
+    BuyerInput {
+        name: "Siti Aminah".into(),
+        phone: BUYER_PHONE.into(),
+        user_id: None,
+        member_no: member_no.map(str::to_string),
+    }
+}
+
+/// 2 × kopi from A (pickup) and 1 × keripik from B (delivered in Kota Malang, Rp 10.000).
+fn two_seller_cart(w: &World, pay: CheckoutPay, key: Option<&str>) -> CheckoutInput {
+    CheckoutInput {
+        operator: w.a,
+        idem_key: key.map(str::to_string),
+        buyer: buyer(Some(&w.buyer_no)),
+        lines: vec![
+            CheckoutLineInput {
+                coop_id: w.a,
+                variant_id: w.kopi,
+                qty: 1,
+            },
+            CheckoutLineInput {
+                coop_id: w.b,
+                variant_id: w.keripik,
+                qty: 1,
+            },
+            CheckoutLineInput {
+                coop_id: w.a,
+                variant_id: w.kopi,
+                qty: 1,
+            },
+        ],
+        groups: vec![
+            GroupChoice {
+                coop_id: w.a,
+                seller_id: w.toko_a,
+                shipping: ShipChoice::Pickup,
+                ship_to: ShipTo {
+                    name: String::new(),
+                    address: String::new(),
+                    region: None,
+                },
+            },
+            GroupChoice {
+                coop_id: w.b,
+                seller_id: w.ukm_b,
+                shipping: ShipChoice::SellerDelivery,
+                ship_to: ShipTo {
+                    name: "Siti Aminah".into(),
+                    address: "Jl. Kawi 3, Malang".into(),
+                    region: Some(region("35.73.05.1004")),
+                },
+            },
+        ],
+        pay_method: pay,
+    }
+}
+
+fn qris_paid() -> Confirmation {
+    Confirmation {
+        method: PayMethod::Qris,
+        reference: "RRN 1234".into(),
+        via: ConfirmedVia::Cashier,
+        date: date!(2026 - 05 - 01),
+    }
+}
+
+store_test!(two_sellers_two_coops_one_payment_into_both_books, |s| {
+    let w = world(&s).await;
+    let c = s
+        .checkout(&two_seller_cart(&w, CheckoutPay::Qris, Some("k1")))
+        .await
+        .unwrap();
+    // Member price for A's member (2 × 45.000); B's price for a non-member of B, + Rp 10.000.
+    assert_eq!(c.orders.len(), 2);
+    let oa = c
+        .orders
+        .iter()
+        .find(|o| o.koperasi_id == w.a)
+        .unwrap()
+        .clone();
+    let ob = c
+        .orders
+        .iter()
+        .find(|o| o.koperasi_id == w.b)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (oa.goods_total, oa.shipping_fee, oa.total),
+        (90_000, 0, 90_000)
+    );
+    assert_eq!(
+        (ob.goods_total, ob.shipping_fee, ob.total),
+        (12_345, 10_000, 22_345)
+    );
+    assert_eq!(c.total, 112_345);
+    assert_eq!(oa.buyer_member_id, Some(w.buyer_member));
+    assert_eq!(ob.buyer_member_id, None);
+    assert_eq!(oa.lines[0].qty, 2, "lines of one variant are merged");
+    assert!(oa.order_no.starts_with("PSN-") && ob.order_no.ends_with("000001"));
+    assert!(c.orders.iter().all(|o| o.status == OrderStatus::Dibuat));
+    assert_eq!(
+        (
+            stock(&s, w.a, w.kopi).await,
+            stock(&s, w.b, w.keripik).await
+        ),
+        (8, 4)
+    );
+    // One payment request in the operator coop for the whole total.
+    let r = s
+        .tenant(w.a)
+        .payment_request(c.payment_request_id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.purpose.as_str(), r.total, r.state),
+        ("pasar", 112_345, RequestState::Open)
+    );
+    // The counter path refuses it (it pays orders, not simpanan) and posts nothing.
+    let e = s
+        .tenant(w.a)
+        .confirm_payment_request(&staff(), r.id, &qris_paid())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+
+    let paid = s
+        .tenant(w.a)
+        .confirm_checkout_payment(&staff(), r.id, &qris_paid())
+        .await
+        .unwrap();
+    assert_eq!(paid.state, "dibayar");
+    assert!(
+        paid.orders
+            .iter()
+            .all(|o| o.status == OrderStatus::Dibayar && o.entry_id.is_some())
+    );
+    let r = s.tenant(w.a).payment_request(r.id).await.unwrap();
+    assert_eq!(r.state, RequestState::Paid);
+
+    // A (operator and merchant of its own goods): QRIS clearing holds everything, B's part is
+    // owed to B; member sales, COGS and inventory at cost.
+    let ta = s.tenant(w.a);
+    assert_eq!(net(&ta, "1110").await, 112_345);
+    assert_eq!(net(&ta, "4102").await, -90_000);
+    assert_eq!(net(&ta, "5101").await, 60_000);
+    assert_eq!(net(&ta, "1108").await, -60_000);
+    assert_eq!(net(&ta, "2113").await, -22_345);
+    books_ok(&s, w.a).await;
+    // B: receivable from A; the seller's share plus the shipping, and the commission
+    // (10 % of 12.345 = 1.234,5 → 1.235, half up).
+    let tb = s.tenant(w.b);
+    assert_eq!(net(&tb, "1107").await, 22_345);
+    assert_eq!(net(&tb, "2112").await, -(11_110 + 10_000));
+    assert_eq!(net(&tb, "4303").await, -1_235);
+    books_ok(&s, w.b).await;
+
+    // Patronage: the buyer's purchase in A, the member-seller's consignment sale in B.
+    let fy = OffsetDateTime::now_utc().year();
+    let pa = ta.patronage_of(w.buyer_member, fy).await.unwrap();
+    assert_eq!(pa.len(), 1);
+    assert_eq!(
+        (pa[0].source.as_str(), pa[0].amount, pa[0].source_id),
+        ("pembelian", 90_000, oa.id)
+    );
+    let pb = tb.patronage_of(w.seller_member, fy).await.unwrap();
+    assert_eq!(
+        (pb[0].source.as_str(), pb[0].amount),
+        ("konsinyasi", 12_345)
+    );
+    let totals = ta.patronage_totals(fy).await.unwrap();
+    assert_eq!(
+        (totals.len(), totals[0].member_id, totals[0].total),
+        (1, w.buyer_member, 90_000)
+    );
+
+    // Paying again posts nothing: the confirmation conflicts, mark-paid is a no-op.
+    let entries = count(&s, "SELECT CAST(COUNT(*) AS BIGINT) FROM journal_entry").await;
+    assert!(
+        s.tenant(w.a)
+            .confirm_checkout_payment(&staff(), r.id, &qris_paid())
+            .await
+            .is_err()
+    );
+    let again = s
+        .mark_checkout_paid(&staff(), w.a, c.id, "x")
+        .await
+        .unwrap();
+    assert_eq!(again.state, "dibayar");
+    assert_eq!(
+        count(&s, "SELECT CAST(COUNT(*) AS BIGINT) FROM journal_entry").await,
+        entries
+    );
+
+    // The buyer follows the orders through the secret link; a wrong token finds nothing.
+    let mine = s.checkout_by_token(&c.buyer_token).await.unwrap();
+    assert_eq!(mine.id, c.id);
+    assert!(matches!(
+        s.checkout_by_token("0123456789abcdef0123456789abcdef")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.checkout_by_token("x").await,
+        Err(StoreError::NotFound)
+    ));
+});
+
+store_test!(replay_returns_the_first_and_too_much_is_refused, |s| {
+    let w = world(&s).await;
+    let first = s
+        .checkout(&two_seller_cart(&w, CheckoutPay::Transfer, Some("same")))
+        .await
+        .unwrap();
+    let again = s
+        .checkout(&two_seller_cart(&w, CheckoutPay::Transfer, Some("same")))
+        .await
+        .unwrap();
+    assert_eq!(first.id, again.id);
+    assert_eq!(stock(&s, w.a, w.kopi).await, 8, "stock taken once");
+    assert_eq!(
+        count(&s, "SELECT CAST(COUNT(*) AS BIGINT) FROM market_order").await,
+        2
+    );
+
+    // More than the stock: refused, the product named, nothing written.
+    let mut cart = two_seller_cart(&w, CheckoutPay::Qris, None);
+    cart.lines[1].qty = 5; // 4 keripik left
+    match s.checkout(&cart).await {
+        Err(StoreError::Conflict(m)) => assert!(
+            m.id.contains("Keripik Tempe") && m.id.contains('4'),
+            "{m:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        (
+            stock(&s, w.a, w.kopi).await,
+            stock(&s, w.b, w.keripik).await
+        ),
+        (8, 4)
+    );
+    assert_eq!(
+        count(&s, "SELECT CAST(COUNT(*) AS BIGINT) FROM market_checkout").await,
+        1
+    );
+    assert_eq!(
+        count(&s, "SELECT CAST(COUNT(*) AS BIGINT) FROM payment_request").await,
+        1
+    );
+
+    // A group without a shipping choice, a destination the seller does not serve.
+    let mut cart = two_seller_cart(&w, CheckoutPay::Qris, None);
+    cart.groups.pop();
+    assert!(matches!(
+        s.checkout(&cart).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let mut cart = two_seller_cart(&w, CheckoutPay::Qris, None);
+    cart.groups[1].ship_to.region = Some(region("35.78"));
+    assert!(matches!(
+        s.checkout(&cart).await,
+        Err(StoreError::Invalid(_))
+    ));
+    // Not a member without the matching phone: normal price.
+    let mut cart = two_seller_cart(&w, CheckoutPay::CashAtPickup, None);
+    cart.buyer.phone = "0813-0000-0000".into();
+    let c = s.checkout(&cart).await.unwrap();
+    let oa = c.orders.iter().find(|o| o.koperasi_id == w.a).unwrap();
+    assert_eq!((oa.goods_total, oa.buyer_member_id), (100_000, None));
+    assert!(c.payment_request_id.is_none());
+});
+
+store_test!(expiry_releases_the_stock_once, |s| {
+    let w = world(&s).await;
+    let c = s
+        .checkout(&two_seller_cart(&w, CheckoutPay::Qris, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.release_expired_checkouts(OffsetDateTime::now_utc())
+            .await
+            .unwrap(),
+        0
+    );
+    let later = OffsetDateTime::now_utc() + time::Duration::minutes(61);
+    assert_eq!(s.release_expired_checkouts(later).await.unwrap(), 1);
+    assert_eq!(s.release_expired_checkouts(later).await.unwrap(), 0, "once");
+    assert_eq!(
+        (
+            stock(&s, w.a, w.kopi).await,
+            stock(&s, w.b, w.keripik).await
+        ),
+        (10, 5)
+    );
+    let c = s.checkout_view(w.a, c.id).await.unwrap();
+    assert_eq!(c.state, "kedaluwarsa");
+    assert!(c.orders.iter().all(|o| o.status == OrderStatus::Dibatalkan));
+    assert_eq!(
+        count(
+            &s,
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM market_order_event WHERE to_status = 'dibatalkan'"
+        )
+        .await,
+        2
+    );
+    let r = s
+        .tenant(w.a)
+        .payment_request(c.payment_request_id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.state, RequestState::Cancelled);
+    // A late payment does not pay for goods no longer held.
+    assert!(matches!(
+        s.mark_checkout_paid(&staff(), w.a, c.id, "late").await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        count(
+            &s,
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM journal_entry WHERE source = 'pasar'"
+        )
+        .await,
+        0
+    );
+});
+
+store_test!(two_buyers_race_for_the_last_item, |s| {
+    let w = world(&s).await;
+    let last = variant(&s, w.b, w.ukm_b, "Madu Hutan", 80_000, None, 0, 1).await;
+    let mut tasks = vec![];
+    for i in 0..8 {
+        let s = s.clone();
+        let (a, b, seller) = (w.a, w.b, w.ukm_b);
+        tasks.push(tokio::spawn(async move {
+            let input = CheckoutInput {
+                operator: a,
+                idem_key: Some(format!("race-{i}")),
+                buyer: BuyerInput {
+                    name: format!("Pembeli {i}"),
+                    phone: BUYER_PHONE.into(),
+                    user_id: None,
+                    member_no: None,
+                },
+                lines: vec![CheckoutLineInput {
+                    coop_id: b,
+                    variant_id: last,
+                    qty: 1,
+                }],
+                groups: vec![GroupChoice {
+                    coop_id: b,
+                    seller_id: seller,
+                    shipping: ShipChoice::Pickup,
+                    ship_to: ShipTo {
+                        name: String::new(),
+                        address: String::new(),
+                        region: None,
+                    },
+                }],
+                pay_method: CheckoutPay::Qris,
+            };
+            s.checkout(&input).await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(StoreError::Conflict(m)) => assert!(m.id.contains("Madu Hutan"), "{m:?}"),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(stock(&s, w.b, last).await, 0);
+    assert_eq!(
+        count(&s, "SELECT CAST(COUNT(*) AS BIGINT) FROM market_order").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM market_variant WHERE stock < 0"
+        )
+        .await,
+        0
+    );
+});
+
+store_test!(a_seller_acts_only_on_its_own_orders, |s| {
+    let w = world(&s).await;
+    let other = seller(&s, w.a, "lain", false, None, 0).await;
+    let c = s
+        .checkout(&two_seller_cart(&w, CheckoutPay::CashAtPickup, None))
+        .await
+        .unwrap();
+    let c = s
+        .mark_checkout_paid(&staff(), w.a, c.id, "tunai")
+        .await
+        .unwrap();
+    let oa = c.orders.iter().find(|o| o.koperasi_id == w.a).unwrap();
+    let ta = s.tenant(w.a);
+    let events = count(
+        &s,
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM market_order_event",
+    )
+    .await;
+    let e = ta
+        .order_action(
+            &staff(),
+            OrderActor::Seller,
+            Some(other),
+            oa.id,
+            &OrderAction::Process,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::NotFound), "{e:?}");
+    // A's order is not found through B's handle either.
+    assert!(matches!(
+        s.tenant(w.b).order(oa.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(ta.order(oa.id).await.unwrap().status, OrderStatus::Dibayar);
+    assert_eq!(
+        count(
+            &s,
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM market_order_event"
+        )
+        .await,
+        events
+    );
+    // Its own seller may; the buyer may not process.
+    assert!(matches!(
+        ta.order_action(
+            &staff(),
+            OrderActor::Buyer,
+            None,
+            oa.id,
+            &OrderAction::Process
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let r = ta
+        .order_action(
+            &staff(),
+            OrderActor::Seller,
+            Some(w.toko_a),
+            oa.id,
+            &OrderAction::Process,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.order.status, OrderStatus::Diproses);
+    assert!(r.message.contains(&oa.order_no));
+    assert!(r.whatsapp.starts_with("https://wa.me/6281234567890?text="));
+    // Cash at pickup: paid in cash, into Kas.
+    assert_eq!(
+        net(&ta, "1101").await,
+        112_345,
+        "the operator takes all the cash"
+    );
+    books_ok(&s, w.a).await;
+});
+
+store_test!(refunds_reverse_and_payouts_settle, |s| {
+    let w = world(&s).await;
+    let c = s
+        .checkout(&two_seller_cart(&w, CheckoutPay::Qris, None))
+        .await
+        .unwrap();
+    let c = s
+        .tenant(w.a)
+        .confirm_checkout_payment(&staff(), c.payment_request_id.unwrap(), &qris_paid())
+        .await
+        .unwrap();
+    let oa = c
+        .orders
+        .iter()
+        .find(|o| o.koperasi_id == w.a)
+        .unwrap()
+        .clone();
+    let ob = c
+        .orders
+        .iter()
+        .find(|o| o.koperasi_id == w.b)
+        .unwrap()
+        .clone();
+    let (ta, tb) = (s.tenant(w.a), s.tenant(w.b));
+
+    // A's seller cancels the paid order: full refund, stock back, books and patronage undone.
+    let r = ta
+        .order_action(
+            &staff(),
+            OrderActor::Seller,
+            Some(w.toko_a),
+            oa.id,
+            &OrderAction::Cancel,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.order.status, r.refund),
+        (OrderStatus::Dibatalkan, 90_000)
+    );
+    assert_eq!(stock(&s, w.a, w.kopi).await, 10);
+    assert_eq!(net(&ta, "4102").await, 0);
+    assert_eq!(net(&ta, "5101").await, 0);
+    assert_eq!(net(&ta, "1108").await, 0);
+    assert_eq!(
+        net(&ta, "1110").await,
+        22_345,
+        "only B's part is still held"
+    );
+    let fy = OffsetDateTime::now_utc().year();
+    assert_eq!(ta.patronage_totals(fy).await.unwrap()[0].total, 0);
+    books_ok(&s, w.a).await;
+
+    // B's order: processed, delivered by the seller, received by the buyer via the link.
+    tb.order_action(
+        &staff(),
+        OrderActor::Seller,
+        Some(w.ukm_b),
+        ob.id,
+        &OrderAction::Process,
+    )
+    .await
+    .unwrap();
+    tb.order_action(
+        &staff(),
+        OrderActor::Seller,
+        Some(w.ukm_b),
+        ob.id,
+        &OrderAction::ship("", ""),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        s.buyer_order_action(
+            "0123456789abcdef0123456789abcdef",
+            w.b,
+            ob.id,
+            &OrderAction::Receive
+        )
+        .await,
+        Err(StoreError::NotFound)
+    ));
+    let got = s
+        .buyer_order_action(&c.buyer_token, w.b, ob.id, &OrderAction::Receive)
+        .await
+        .unwrap();
+    assert_eq!(got.order.status, OrderStatus::Diterima);
+
+    // Payout: the seller's share plus the shipping it delivered.
+    let p = tb.payout_preview(w.ukm_b).await.unwrap();
+    assert_eq!((p.amount, p.orders.len()), (21_110, 1));
+    let paid = tb
+        .create_payout(&staff(), w.ukm_b, PayoutMethod::Transfer)
+        .await
+        .unwrap();
+    assert_eq!((paid.amount, paid.orders), (21_110, 1));
+    assert_eq!(net(&tb, "2112").await, 0);
+    assert_eq!(net(&tb, "1102").await, -21_110);
+    assert!(matches!(
+        tb.create_payout(&staff(), w.ukm_b, PayoutMethod::Cash)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(tb.payouts(None).await.unwrap().len(), 1);
+    books_ok(&s, w.b).await;
+
+    // A return after delivery, taken by the coop's staff, refunds the goods (not the
+    // shipping); the operator's books give the money back and owe B less.
+    let r = tb
+        .order_action(
+            &staff(),
+            OrderActor::CoopStaff,
+            None,
+            ob.id,
+            &OrderAction::Return,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.order.status, r.refund),
+        (OrderStatus::Dikembalikan, 12_345)
+    );
+    assert_eq!(stock(&s, w.b, w.keripik).await, 5);
+    assert_eq!(net(&tb, "4303").await, 0);
+    assert_eq!(net(&tb, "1107").await, 10_000);
+    assert_eq!(net(&ta, "2113").await, -10_000);
+    assert_eq!(net(&ta, "1110").await, 10_000);
+    let pb = tb.patronage_of(w.seller_member, fy).await.unwrap();
+    assert_eq!(pb.iter().map(|p| p.amount).sum::<i64>(), 0);
+    books_ok(&s, w.a).await;
+    books_ok(&s, w.b).await;
+});

@@ -1,0 +1,432 @@
+//! The demo's marketplace: each demo coop opens its storefront with a few sellers (members'
+//! UMKM, the coop's own store unit, the pesantren's business unit) and about a hundred
+//! products — kopi, batik, keripik, sarung, madu, beras, sambal… — most of them curated, some
+//! waiting for the curators or sent back for changes; the secondary coop runs a Tomiko
+//! wholesale catalogue for its member coops.
+//!
+//! Everything goes through the store's own operations (the same checks as the pages), so the
+//! demo data is as valid as what a seller would type.
+
+use guyub_core::ids::KoperasiId;
+use guyub_core::market::catalog::{CurationAction, Face, ListingScope};
+use guyub_core::percent::BasisPoints;
+use guyub_store::market::catalog::{
+    DocInput, MarketSettingsInput, ProductInput, SellerInput, SellerKind, VariantInput,
+};
+use guyub_store::member::MemberQuery;
+use guyub_store::{Actor, Store};
+use time::Date;
+
+use crate::demo::Rng;
+
+/// One kind of product a demo seller makes: its name stem, category, base price, weight, and
+/// which permits such a product carries.
+struct Kind {
+    names: &'static [&'static str],
+    category: &'static str,
+    price: i64,
+    grams: i64,
+    variants: &'static [(&'static str, i64)],
+    food: bool,
+}
+
+const KINDS: &[Kind] = &[
+    Kind {
+        names: &[
+            "Keripik Pisang",
+            "Kripik Pisang Agung",
+            "Keripik Pisang Cokelat",
+        ],
+        category: "makanan-minuman",
+        price: 15_000,
+        grams: 200,
+        variants: &[("200 g", 100), ("500 g", 230)],
+        food: true,
+    },
+    Kind {
+        names: &[
+            "Keripik Tempe",
+            "Kripik Tempe Sagu",
+            "Keripik Singkong Balado",
+        ],
+        category: "makanan-minuman",
+        price: 12_000,
+        grams: 150,
+        variants: &[("150 g", 100), ("400 g", 240)],
+        food: true,
+    },
+    Kind {
+        names: &[
+            "Sambal Bawang",
+            "Sambel Pecel",
+            "Sambal Teri Medan",
+            "Sambal Cumi",
+        ],
+        category: "makanan-minuman",
+        price: 25_000,
+        grams: 180,
+        variants: &[("Botol 180 ml", 100)],
+        food: true,
+    },
+    Kind {
+        names: &[
+            "Kopi Robusta Dampit",
+            "Kopi Arabika Ijen",
+            "Kopi Bubuk Tulungagung",
+        ],
+        category: "makanan-minuman",
+        price: 45_000,
+        grams: 250,
+        variants: &[
+            ("250 g biji", 100),
+            ("250 g bubuk", 100),
+            ("1 kg biji", 360),
+        ],
+        food: true,
+    },
+    Kind {
+        names: &["Madu Hutan", "Madu Randu", "Madu Kelengkeng"],
+        category: "kesehatan-herbal",
+        price: 85_000,
+        grams: 500,
+        variants: &[("250 ml", 55), ("500 ml", 100)],
+        food: true,
+    },
+    Kind {
+        names: &["Jamu Kunyit Asam", "Wedang Jahe Merah", "Jamu Beras Kencur"],
+        category: "kesehatan-herbal",
+        price: 18_000,
+        grams: 250,
+        variants: &[("Botol 250 ml", 100)],
+        food: true,
+    },
+    Kind {
+        names: &["Batik Tulis Madura", "Batik Cap Tuban", "Batik Malangan"],
+        category: "fashion-batik",
+        price: 275_000,
+        grams: 300,
+        variants: &[("Kain 2 m", 100), ("Kemeja M", 120), ("Kemeja L", 125)],
+        food: false,
+    },
+    Kind {
+        names: &["Sarung Tenun Gresik", "Sarung Santri", "Sarung Goyor"],
+        category: "fashion-batik",
+        price: 120_000,
+        grams: 400,
+        variants: &[("Hijau", 100), ("Biru", 100), ("Marun", 100)],
+        food: false,
+    },
+    Kind {
+        names: &["Beras Organik", "Beras Pandan Wangi", "Beras Merah"],
+        category: "sembako",
+        price: 68_000,
+        grams: 5000,
+        variants: &[("5 kg", 100), ("10 kg", 195)],
+        food: true,
+    },
+    Kind {
+        names: &["Gula Aren Cair", "Gula Semut Aren"],
+        category: "sembako",
+        price: 30_000,
+        grams: 500,
+        variants: &[("500 g", 100), ("1 kg", 190)],
+        food: true,
+    },
+    Kind {
+        names: &["Tas Anyaman Pandan", "Tas Rotan Bulat", "Keranjang Bambu"],
+        category: "kerajinan",
+        price: 95_000,
+        grams: 450,
+        variants: &[("Kecil", 80), ("Besar", 130)],
+        food: false,
+    },
+    Kind {
+        names: &["Sabun Herbal Sereh", "Sabun Kopi Scrub"],
+        category: "kecantikan-perawatan",
+        price: 20_000,
+        grams: 100,
+        variants: &[("1 batang", 100), ("Isi 3", 270)],
+        food: false,
+    },
+    Kind {
+        names: &["Kopiah Rajut", "Mukena Katun Jepang", "Tasbih Kayu Kaokah"],
+        category: "buku-perlengkapan-ibadah",
+        price: 65_000,
+        grams: 200,
+        variants: &[("Standar", 100)],
+        food: false,
+    },
+    Kind {
+        names: &["Bandeng Presto", "Otak-otak Bandeng", "Ikan Asap Lele"],
+        category: "peternakan-perikanan",
+        price: 55_000,
+        grams: 500,
+        variants: &[("Isi 4", 100), ("Isi 8", 190)],
+        food: true,
+    },
+];
+
+/// Sellers of each demo coop: name, owner, kind, consignment.
+const SELLERS: &[(&str, &str, SellerKind, bool)] = &[
+    ("UD Berkah Jaya", "Siti Rahayu", SellerKind::Umkm, true),
+    ("Dapur Bu Tini", "Sri Hartini", SellerKind::Umkm, true),
+    ("Griya Batik Sekar", "Dewi Lestari", SellerKind::Umkm, true),
+    ("Toko Koperasi", "Pengurus", SellerKind::UnitKoperasi, false),
+];
+
+/// Gives each coop a storefront, sellers and products. `coops` are the primary demo coops with
+/// their storefront slug and regency; `secondary` runs Tomiko for them.
+pub async fn seed(
+    store: &Store,
+    rng: &mut Rng,
+    actor: &Actor,
+    coops: &[(KoperasiId, &str, &str, bool)],
+    secondary: KoperasiId,
+    today: Date,
+) -> anyhow::Result<usize> {
+    let mut made = 0;
+    for (k, slug, regency, pesantren) in coops {
+        let t = store.tenant(*k);
+        t.set_market_settings(
+            actor,
+            &MarketSettingsInput {
+                opt_in: true,
+                slug: (*slug).to_string(),
+                commission: BasisPoints(1000),
+                runs_tomiko: false,
+                pickup_address: Some("Kantor koperasi, Senin–Sabtu 08.00–15.00".into()),
+            },
+        )
+        .await?;
+        // A few members own the UMKM sellers: their consignment sales earn them patronage.
+        let members = t
+            .search_members(&MemberQuery {
+                q: String::new(),
+                status: None,
+                kind: None,
+                limit: 10,
+                offset: 0,
+            })
+            .await?
+            .members;
+        let mut sellers = vec![];
+        for (i, (name, owner, kind, consignment)) in SELLERS.iter().enumerate() {
+            let (name, kind) = if *pesantren && *kind == SellerKind::UnitKoperasi {
+                ("Unit Usaha Pondok", SellerKind::Pesantren)
+            } else {
+                (*name, *kind)
+            };
+            let member = members.get(i).filter(|_| kind == SellerKind::Umkm);
+            let s = t
+                .create_seller(
+                    actor,
+                    &SellerInput {
+                        kind,
+                        name: name.to_string(),
+                        owner_name: member.map(|m| m.name.clone()).unwrap_or(owner.to_string()),
+                        member_id: member.map(|m| m.id),
+                        user_id: None,
+                        nib: Some(format!("91204{:08}", rng.below(100_000_000))),
+                        address: format!("Jl. Pasar Baru No. {}", 1 + rng.below(90)),
+                        region_code: (*regency).to_string(),
+                        category: "makanan-minuman".into(),
+                        phone: Some(format!("0812{:08}", rng.below(100_000_000))),
+                        description: format!("{name}: produk rumahan dari anggota koperasi."),
+                        consignment: *consignment,
+                        commission: None,
+                    },
+                )
+                .await?;
+            sellers.push(s);
+        }
+        let regency_digits: String = regency.chars().filter(char::is_ascii_digit).collect();
+        for n in 0..100 {
+            let kind = rng.pick(KINDS);
+            let seller = &sellers[n % sellers.len()];
+            let name = format!(
+                "{} {}",
+                rng.pick(kind.names),
+                seller.name.split(' ').last().unwrap_or("")
+            );
+            let price = kind.price + 500 * rng.below(20) as i64;
+            let variants = kind
+                .variants
+                .iter()
+                .map(|(label, pct)| VariantInput {
+                    id: None,
+                    label: (*label).to_string(),
+                    sku: None,
+                    barcode: None,
+                    price: price * pct / 100 / 500 * 500,
+                    member_price: Some(price * pct / 100 / 500 * 500 * 95 / 100 / 100 * 100),
+                    tiers: String::new(),
+                    cost: if seller.consignment {
+                        0
+                    } else {
+                        price * pct / 100 * 70 / 100
+                    },
+                    weight_g: kind.grams * pct / 100,
+                    stock: 5 + rng.below(60) as i64,
+                    active: true,
+                })
+                .collect();
+            let mut docs = vec![];
+            if kind.food {
+                let expires = today.replace_year(today.year() + 2).unwrap_or(today);
+                docs.push(DocInput {
+                    kind: "pirt".into(),
+                    number: format!(
+                        "2{:02}{regency_digits}{:02}{:04}{:02}",
+                        10 + rng.below(80),
+                        1 + rng.below(20),
+                        1 + rng.below(2000),
+                        expires.year() % 100
+                    ),
+                    expires_on: Some(expires),
+                    file_id: None,
+                });
+                if rng.chance(70) {
+                    docs.push(DocInput {
+                        kind: "halal".into(),
+                        number: format!("ID{regency_digits}{:012}", rng.below(1_000_000_000)),
+                        expires_on: Some(today.replace_year(today.year() + 3).unwrap_or(today)),
+                        file_id: None,
+                    });
+                }
+            }
+            let faces = if *pesantren {
+                ListingScope::of(&[Face::JatimIso, Face::Opop])
+            } else {
+                ListingScope::of(&[Face::JatimIso])
+            };
+            let p = t
+                .create_product(
+                    actor,
+                    seller.id,
+                    &ProductInput {
+                        name,
+                        category: kind.category.into(),
+                        description: format!(
+                            "{} buatan {}.\n\n- Bahan pilihan\n- Dikemas rapi\n- Dikirim dari {}",
+                            rng.pick(kind.names),
+                            seller.name,
+                            guyub_core::region::lookup(regency).unwrap_or_default()
+                        ),
+                        faces,
+                        brand: None,
+                        wholesale_only: false,
+                        variants,
+                        docs,
+                    },
+                )
+                .await?;
+            let pid = p.summary.id;
+            // Most are submitted and approved; some wait, a few were sent back.
+            if rng.chance(92) {
+                t.submit_product(actor, seller.id, pid).await?;
+                let roll = rng.below(100);
+                if roll < 85 {
+                    store
+                        .curate_product(actor, *k, pid, CurationAction::Approve, None)
+                        .await?;
+                } else if roll < 93 {
+                    store
+                        .curate_product(
+                            actor,
+                            *k,
+                            pid,
+                            CurationAction::RequestChanges,
+                            Some("Foto produk belum ada; mohon unggah minimal satu foto."),
+                        )
+                        .await?;
+                }
+            }
+            made += 1;
+        }
+    }
+    // Tomiko: the secondary coop's wholesale catalogue, for its member coops.
+    let t = store.tenant(secondary);
+    t.set_market_settings(
+        actor,
+        &MarketSettingsInput {
+            opt_in: true,
+            slug: "puskop-jatim".into(),
+            commission: BasisPoints(500),
+            runs_tomiko: true,
+            pickup_address: Some("Gudang Puskop, Jl. Gayung Kebonsari No. 1".into()),
+        },
+    )
+    .await?;
+    for (k, ..) in coops {
+        t.grant_tomiko_access(actor, *k, 30).await?;
+    }
+    let unit = t
+        .create_seller(
+            actor,
+            &SellerInput {
+                kind: SellerKind::UnitKoperasi,
+                name: "Gudang Tomiko Puskop".into(),
+                owner_name: "Pusat Koperasi Jawa Timur".into(),
+                member_id: None,
+                user_id: None,
+                nib: None,
+                address: "Jl. Gayung Kebonsari No. 1".into(),
+                region_code: "35.78".into(),
+                category: "sembako".into(),
+                phone: None,
+                description: "Grosir untuk toko koperasi anggota.".into(),
+                consignment: false,
+                commission: None,
+            },
+        )
+        .await?;
+    for (name, price, grams) in [
+        ("Beras Medium Karung", 310_000_i64, 25_000_i64),
+        ("Gula Pasir Karton", 720_000, 50_000),
+        ("Minyak Goreng Dus", 215_000, 12_000),
+        ("Tepung Terigu Sak", 190_000, 25_000),
+        ("Mi Instan Dus", 110_000, 3_000),
+        ("Teh Celup Karton", 240_000, 4_000),
+    ] {
+        let p = t
+            .create_product(
+                actor,
+                unit.id,
+                &ProductInput {
+                    name: name.into(),
+                    category: "sembako".into(),
+                    description: "Harga grosir untuk koperasi anggota; tempo 30 hari.".into(),
+                    faces: ListingScope::of(&[Face::Tomiko]),
+                    brand: None,
+                    wholesale_only: true,
+                    variants: vec![VariantInput {
+                        id: None,
+                        label: "Per kemasan".into(),
+                        sku: None,
+                        barcode: None,
+                        price,
+                        member_price: None,
+                        tiers: format!("10: {}\n50: {}", price * 97 / 100, price * 95 / 100),
+                        cost: price * 90 / 100,
+                        weight_g: grams,
+                        stock: 200,
+                        active: true,
+                    }],
+                    docs: vec![],
+                },
+            )
+            .await?;
+        t.submit_product(actor, unit.id, p.summary.id).await?;
+        store
+            .curate_product(
+                actor,
+                secondary,
+                p.summary.id,
+                CurationAction::Approve,
+                None,
+            )
+            .await?;
+        made += 1;
+    }
+    Ok(made)
+}
