@@ -91,6 +91,14 @@ typed_id!(
     MarketFileId,
     /// A communal brand several sellers list one product line under.
     BrandId,
+    /// A marketplace order: the part of a checkout one seller fulfils (owned by the merchant coop).
+    OrderId,
+    /// A buyer's checkout: one payment for the orders of one cart (owned by the operator coop).
+    CheckoutId,
+    /// A payout to a consignment seller, settling the payable of its delivered orders.
+    PayoutId,
+    /// One patronage (jasa anggota) row: a member's transaction volume, the base of the SHU.
+    PatronageId,
 );
 
 #[cfg(test)]

@@ -171,3 +171,38 @@ pub async fn fill_requests(
     }
     Ok(())
 }
+
+/// The raw-SQLite anchor of the marketplace search: the first 24 product ids of one search
+/// key, through the driver alone, `n` times; returns each duration.
+pub async fn sqlite_token_lookup(
+    db: &Db,
+    token: &str,
+    n: usize,
+) -> StoreResult<Vec<std::time::Duration>> {
+    let Db::Sqlite(p) = db else { return Ok(vec![]) };
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = std::time::Instant::now();
+        let rows: Vec<(Uuid,)> =
+            sqlx::query_as("SELECT product_id FROM market_search_token WHERE token = $1 LIMIT 24")
+                .bind(token)
+                .fetch_all(p)
+                .await?;
+        v.push(t.elapsed());
+        drop(rows);
+    }
+    Ok(v)
+}
+
+/// The stock of each variant (any coop), in the order given; for the checkout benchmark's
+/// no-oversell check.
+pub async fn variant_stock(db: &Db, variants: &[(Uuid, i64)]) -> StoreResult<Vec<i64>> {
+    let mut out = Vec::with_capacity(variants.len());
+    for (v, _) in variants {
+        let s: i64 = crate::on_db!(db, p => sqlx::query_scalar(
+            "SELECT stock FROM market_variant WHERE id = $1")
+            .bind(*v).fetch_one(p).await)?;
+        out.push(s);
+    }
+    Ok(out)
+}

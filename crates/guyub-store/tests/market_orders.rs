@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use guyub_core::coop::{Bylaws, CoopKind, CoopPattern, CoopTier, CoopTimeZone};
-use guyub_core::ids::{KoperasiId, MemberId};
+use guyub_core::ids::{KoperasiId, MemberId, SellerId, VariantId};
 use guyub_core::market::order::{OrderAction, OrderActor, OrderStatus};
 use guyub_core::market::shipping::{Zone, ZoneRates};
 use guyub_core::member::ValidMember;
@@ -139,15 +139,15 @@ async fn seller(
     consignment: bool,
     member: Option<MemberId>,
     commission_bp: i64,
-) -> Uuid {
-    let id = Uuid::now_v7();
+) -> SellerId {
+    let id = SellerId::new();
     let t = OffsetDateTime::now_utc();
     on_db!(s.db(), p => sqlx::query(
         "INSERT INTO market_seller (koperasi_id, id, kind, name, slug, owner_name, member_id, user_id, nib, address,
             region_code, regency_code, category, phone, description, consignment, commission_bp, active, created_at, updated_at)
          VALUES ($1, $2, 'umkm', $3, $4, 'Bu Sri', $5, NULL, NULL, 'Jl. Pasar 2', '35.73.05.1004', '35.73',
             'makanan_minuman', '+6281111111111', '', $6, $7, $8, $9, $9)")
-        .bind(k.0).bind(id).bind(format!("Toko {slug}")).bind(slug).bind(member.map(|m| m.0))
+        .bind(k.0).bind(id.0).bind(format!("Toko {slug}")).bind(slug).bind(member.map(|m| m.0))
         .bind(consignment).bind(commission_bp).bind(true).bind(t).execute(p).await.map(|r| r.rows_affected())).unwrap();
     id
 }
@@ -157,34 +157,42 @@ async fn seller(
 async fn variant(
     s: &Store,
     k: KoperasiId,
-    seller: Uuid,
+    seller: SellerId,
     name: &str,
     price: i64,
     member_price: Option<i64>,
     cost: i64,
     stock: i64,
-) -> Uuid {
+) -> VariantId {
     let pid = Uuid::now_v7();
-    let vid = Uuid::now_v7();
+    let vid = VariantId::new();
     let t = OffsetDateTime::now_utc();
     on_db!(s.db(), p => sqlx::query(
         "INSERT INTO market_product (koperasi_id, id, seller_id, name, slug, category, description, faces, brand_id, status,
             listed, wholesale_only, is_halal, is_opop, min_price, regency_code, cover_photo_id, sold_count, curated_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, 'makanan_minuman', '', 'umkm', NULL, 'disetujui', $6, $7, $6, $7, $8, '35.73', NULL, 0, NULL, $9, $9)")
-        .bind(k.0).bind(pid).bind(seller).bind(name).bind(name.to_lowercase().replace(' ', "-"))
+        .bind(k.0).bind(pid).bind(seller.0).bind(name).bind(name.to_lowercase().replace(' ', "-"))
         .bind(true).bind(false).bind(price).bind(t).execute(p).await.map(|r| r.rows_affected())).unwrap();
     on_db!(s.db(), p => sqlx::query(
         "INSERT INTO market_variant (koperasi_id, id, product_id, position, label, sku, barcode, price, member_price,
             wholesale_tiers, cost, weight_g, stock, active)
          VALUES ($1, $2, $3, 1, '', NULL, NULL, $4, $5, '', $6, 250, $7, $8)")
-        .bind(k.0).bind(vid).bind(pid).bind(price).bind(member_price).bind(cost).bind(stock).bind(true)
+        .bind(k.0).bind(vid.0).bind(pid).bind(price).bind(member_price).bind(cost).bind(stock).bind(true)
         .execute(p).await.map(|r| r.rows_affected())).unwrap();
     vid
 }
 
-async fn stock(s: &Store, k: KoperasiId, v: Uuid) -> i64 {
+async fn stock(s: &Store, k: KoperasiId, v: VariantId) -> i64 {
     on_db!(s.db(), p => sqlx::query_scalar("SELECT stock FROM market_variant WHERE koperasi_id = $1 AND id = $2")
-        .bind(k.0).bind(v).fetch_one(p).await).unwrap()
+        .bind(k.0).bind(v.0).fetch_one(p).await).unwrap()
+}
+
+/// The `sold_count` of the product behind a variant.
+async fn sold(s: &Store, k: KoperasiId, v: VariantId) -> i64 {
+    on_db!(s.db(), p => sqlx::query_scalar(
+        "SELECT p.sold_count FROM market_product p JOIN market_variant v ON v.koperasi_id = p.koperasi_id AND v.product_id = p.id
+         WHERE v.koperasi_id = $1 AND v.id = $2")
+        .bind(k.0).bind(v.0).fetch_one(p).await).unwrap()
 }
 
 async fn count(s: &Store, sql: &str) -> i64 {
@@ -216,10 +224,10 @@ async fn books_ok(s: &Store, k: KoperasiId) {
 struct World {
     a: KoperasiId,
     b: KoperasiId,
-    toko_a: Uuid,
-    ukm_b: Uuid,
-    kopi: Uuid,    // A's own: Rp 50.000, member Rp 45.000, cost Rp 30.000, stock 10
-    keripik: Uuid, // B's consignment: Rp 12.345, stock 5
+    toko_a: SellerId,
+    ukm_b: SellerId,
+    kopi: VariantId, // A's own: Rp 50.000, member Rp 45.000, cost Rp 30.000, stock 10
+    keripik: VariantId, // B's consignment: Rp 12.345, stock 5
     buyer_no: String,
     buyer_member: MemberId,
     seller_member: MemberId,
@@ -399,6 +407,9 @@ store_test!(two_sellers_two_coops_one_payment_into_both_books, |s| {
     );
     let r = s.tenant(w.a).payment_request(r.id).await.unwrap();
     assert_eq!(r.state, RequestState::Paid);
+    // Paid goods count as sold (the "terlaris" sort), in the same transaction.
+    assert_eq!(sold(&s, w.a, w.kopi).await, 2);
+    assert_eq!(sold(&s, w.b, w.keripik).await, 1);
 
     // A (operator and merchant of its own goods): QRIS clearing holds everything, B's part is
     // owed to B; member sales, COGS and inventory at cost.
@@ -423,7 +434,7 @@ store_test!(two_sellers_two_coops_one_payment_into_both_books, |s| {
     assert_eq!(pa.len(), 1);
     assert_eq!(
         (pa[0].source.as_str(), pa[0].amount, pa[0].source_id),
-        ("pembelian", 90_000, oa.id)
+        ("pembelian", 90_000, oa.id.0)
     );
     let pb = tb.patronage_of(w.seller_member, fy).await.unwrap();
     assert_eq!(
@@ -766,6 +777,11 @@ store_test!(refunds_reverse_and_payouts_settle, |s| {
         (OrderStatus::Dibatalkan, 90_000)
     );
     assert_eq!(stock(&s, w.a, w.kopi).await, 10);
+    assert_eq!(
+        sold(&s, w.a, w.kopi).await,
+        0,
+        "a refund takes the sale back"
+    );
     assert_eq!(net(&ta, "4102").await, 0);
     assert_eq!(net(&ta, "5101").await, 0);
     assert_eq!(net(&ta, "1108").await, 0);

@@ -99,6 +99,8 @@ pub enum Need {
     ReadPayments,
     /// Post manual journal entries, edit the chart of accounts, close a year.
     WriteBooks,
+    /// Run the coop's marketplace: its settings, sellers, and every seller's products.
+    ManageMarket,
 }
 
 impl Access {
@@ -114,6 +116,7 @@ impl Access {
             Need::ReadBooks => matches!(self.role, Admin | Pengurus | Pengawas),
             Need::ReadPayments => matches!(self.role, Admin | Pengurus | Pengawas | Kasir),
             Need::WriteBooks => matches!(self.role, Admin | Pengurus),
+            Need::ManageMarket => matches!(self.role, Admin | Pengurus),
         }
     }
 

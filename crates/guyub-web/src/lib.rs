@@ -16,6 +16,7 @@ pub mod import_service;
 pub mod metrics;
 pub mod opening_file;
 pub mod pages;
+pub mod photo;
 pub mod qr_image;
 pub mod ratelimit;
 pub mod state;
@@ -296,6 +297,118 @@ fn page_routes() -> Router<AppState> {
         .route("/admin/pengguna/{uid}/nonaktif", post(admin::set_disabled))
         .route("/admin/peran/{gid}/cabut", post(admin::revoke))
         .route("/dinas", get(dinas::index))
+        // ROUTES-MARKET (the public marketplace: browse, storefronts, product pages, photos)
+        .route("/pasar", get(pages::market::browse))
+        .route("/pasar/k/{slug}", get(pages::market::coop_storefront))
+        .route("/pasar/toko/{slug}", get(pages::market::seller_storefront))
+        .route("/pasar/p/{coop}/{slug}", get(pages::market::product))
+        .route("/pasar/foto/{kid}/{fid}/{size}", get(pages::market::photo))
+        // ROUTES-MARKET-ADMIN (market settings, sellers, products, curation)
+        .route(
+            "/k/{kid}/pasar",
+            get(pages::market_admin::settings).post(pages::market_admin::save_settings),
+        )
+        .route(
+            "/k/{kid}/pasar/tomiko",
+            post(pages::market_admin::grant_tomiko),
+        )
+        .route(
+            "/k/{kid}/pasar/tomiko/{bid}/cabut",
+            post(pages::market_admin::revoke_tomiko),
+        )
+        .route(
+            "/k/{kid}/pasar/penjual/baru",
+            get(pages::market_admin::new_seller_form).post(pages::market_admin::create_seller),
+        )
+        .route(
+            "/k/{kid}/pasar/penjual/{sid}",
+            get(pages::market_admin::edit_seller_form).post(pages::market_admin::update_seller),
+        )
+        .route(
+            "/k/{kid}/pasar/penjual/{sid}/aktif",
+            post(pages::market_admin::set_seller_active),
+        )
+        .route(
+            "/k/{kid}/pasar/penjual/{sid}/produk",
+            get(pages::market_admin::products),
+        )
+        .route(
+            "/k/{kid}/pasar/penjual/{sid}/produk/baru",
+            get(pages::market_admin::new_product_form).post(pages::market_admin::create_product),
+        )
+        .route(
+            "/k/{kid}/pasar/produk/{pid}",
+            get(pages::market_admin::edit_product_form).post(pages::market_admin::update_product),
+        )
+        .route(
+            "/k/{kid}/pasar/produk/{pid}/foto",
+            post(pages::market_admin::add_photos),
+        )
+        .route(
+            "/k/{kid}/pasar/produk/{pid}/dokumen",
+            post(pages::market_admin::add_document),
+        )
+        .route(
+            "/k/{kid}/pasar/produk/{pid}/berkas/{fid}",
+            get(pages::market_admin::file),
+        )
+        .route(
+            "/k/{kid}/pasar/produk/{pid}/berkas/{fid}/hapus",
+            post(pages::market_admin::remove_file),
+        )
+        .route(
+            "/k/{kid}/pasar/produk/{pid}/ajukan",
+            post(pages::market_admin::submit),
+        )
+        .route(
+            "/k/{kid}/pasar/produk/{pid}/arsipkan",
+            post(pages::market_admin::archive),
+        )
+        .route(
+            "/k/{kid}/pasar/produk/{pid}/stok",
+            post(pages::market_admin::set_stock),
+        )
+        .route("/penjual", get(pages::market_admin::my_sellers))
+        .route("/kurasi", get(pages::market_admin::queue))
+        .route(
+            "/kurasi/{kid}/{pid}",
+            get(pages::market_admin::review).post(pages::market_admin::curate),
+        )
+        // ROUTES-MARKET-ORDER (cart, checkout, buyer's link, order desks, payouts, patronage)
+        .route(
+            "/pasar/keranjang",
+            get(pages::market_order::cart).post(pages::market_order::cart_post),
+        )
+        .route(
+            "/pasar/bayar",
+            get(pages::market_order::checkout_form).post(pages::market_order::checkout_submit),
+        )
+        .route(
+            "/pasar/pesanan/{token}",
+            get(pages::market_order::buyer_page),
+        )
+        .route(
+            "/pasar/pesanan/{token}/{kid}/{oid}",
+            post(pages::market_order::buyer_action),
+        )
+        .route("/k/{kid}/pasar/pesanan", get(pages::market_order::desk))
+        .route(
+            "/k/{kid}/pasar/pesanan/{oid}",
+            get(pages::market_order::desk_order).post(pages::market_order::desk_action),
+        )
+        .route("/penjual/pesanan", get(pages::market_order::seller_desk))
+        .route(
+            "/penjual/pesanan/{kid}/{oid}",
+            get(pages::market_order::seller_order).post(pages::market_order::seller_action),
+        )
+        .route(
+            "/k/{kid}/pasar/penjual/{sid}/pembayaran",
+            get(pages::market_order::payouts).post(pages::market_order::pay_out),
+        )
+        .route(
+            "/k/{kid}/pasar/jasa-anggota",
+            get(pages::market_order::patronage),
+        )
 }
 
 /// The whole application.

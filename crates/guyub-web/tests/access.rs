@@ -19,6 +19,7 @@ fn every_need() -> Vec<Need> {
         Need::ReadBooks,
         Need::ReadPayments,
         Need::WriteBooks,
+        Need::ManageMarket,
     ];
     for n in &all {
         match n {
@@ -30,7 +31,8 @@ fn every_need() -> Vec<Need> {
             | Need::Cashier
             | Need::ReadBooks
             | Need::ReadPayments
-            | Need::WriteBooks => {}
+            | Need::WriteBooks
+            | Need::ManageMarket => {}
         }
     }
     all
@@ -78,6 +80,8 @@ fn who_may_do_what_in_a_coop() {
             vec!["admin", "pengurus", "pengawas", "kasir"],
         ),
         (Need::WriteBooks, vec!["admin", "pengurus"]),
+        // The board runs the coop's marketplace (settings, sellers, every seller's products).
+        (Need::ManageMarket, vec!["admin", "pengurus"]),
     ];
     let needs = every_need();
     assert_eq!(expected.len(), needs.len());
@@ -100,6 +104,7 @@ fn who_may_do_what_in_a_coop() {
             Need::WriteCoop,
             Need::Cashier,
             Need::WriteBooks,
+            Need::ManageMarket,
         ] {
             assert!(!access(role).allows(n), "{} {n:?}", role.as_str());
         }

@@ -152,6 +152,56 @@ const ROUTES: &[Route] = &[
     r("POST", "/admin/pengguna/{uid}/nonaktif", Page),
     r("POST", "/admin/peran/{gid}/cabut", Page),
     r("GET", "/dinas", Page),
+    r("GET", "/pasar", Public),
+    r("GET", "/pasar/k/{slug}", Public),
+    r("GET", "/pasar/toko/{slug}", Public),
+    r("GET", "/pasar/p/{coop}/{slug}", Public),
+    r("GET", "/pasar/foto/{kid}/{fid}/{size}", Public),
+    r("GET", "/k/{kid}/pasar", Page),
+    r("POST", "/k/{kid}/pasar", Page),
+    r("POST", "/k/{kid}/pasar/tomiko", Page),
+    r("POST", "/k/{kid}/pasar/tomiko/{bid}/cabut", Page),
+    r("GET", "/k/{kid}/pasar/penjual/baru", Page),
+    r("POST", "/k/{kid}/pasar/penjual/baru", Page),
+    r("GET", "/k/{kid}/pasar/penjual/{sid}", Page),
+    r("POST", "/k/{kid}/pasar/penjual/{sid}", Page),
+    r("POST", "/k/{kid}/pasar/penjual/{sid}/aktif", Page),
+    r("GET", "/k/{kid}/pasar/penjual/{sid}/produk", Page),
+    r("GET", "/k/{kid}/pasar/penjual/{sid}/produk/baru", Page),
+    r("POST", "/k/{kid}/pasar/penjual/{sid}/produk/baru", Page),
+    r("GET", "/k/{kid}/pasar/produk/{pid}", Page),
+    r("POST", "/k/{kid}/pasar/produk/{pid}", Page),
+    r("POST", "/k/{kid}/pasar/produk/{pid}/foto", Page),
+    r("POST", "/k/{kid}/pasar/produk/{pid}/dokumen", Page),
+    r("GET", "/k/{kid}/pasar/produk/{pid}/berkas/{fid}", Page),
+    r(
+        "POST",
+        "/k/{kid}/pasar/produk/{pid}/berkas/{fid}/hapus",
+        Page,
+    ),
+    r("POST", "/k/{kid}/pasar/produk/{pid}/ajukan", Page),
+    r("POST", "/k/{kid}/pasar/produk/{pid}/arsipkan", Page),
+    r("POST", "/k/{kid}/pasar/produk/{pid}/stok", Page),
+    r("GET", "/penjual", Page),
+    r("GET", "/kurasi", Page),
+    r("GET", "/kurasi/{kid}/{pid}", Page),
+    r("POST", "/kurasi/{kid}/{pid}", Page),
+    // ROUTES-MARKET-ORDER
+    r("GET", "/pasar/keranjang", Public),
+    r("POST", "/pasar/keranjang", Public),
+    r("GET", "/pasar/bayar", Public),
+    r("POST", "/pasar/bayar", Public),
+    r("GET", "/pasar/pesanan/{token}", Public),
+    r("POST", "/pasar/pesanan/{token}/{kid}/{oid}", Public),
+    r("GET", "/k/{kid}/pasar/pesanan", Page),
+    r("GET", "/k/{kid}/pasar/pesanan/{oid}", Page),
+    r("POST", "/k/{kid}/pasar/pesanan/{oid}", Page),
+    r("GET", "/penjual/pesanan", Page),
+    r("GET", "/penjual/pesanan/{kid}/{oid}", Page),
+    r("POST", "/penjual/pesanan/{kid}/{oid}", Page),
+    r("GET", "/k/{kid}/pasar/penjual/{sid}/pembayaran", Page),
+    r("POST", "/k/{kid}/pasar/penjual/{sid}/pembayaran", Page),
+    r("GET", "/k/{kid}/pasar/jasa-anggota", Page),
     r("GET", "/api/openapi.json", Public),
     r("GET", "/healthz", Public),
     r("GET", "/metrics", Public),
@@ -420,6 +470,10 @@ fn fill(w: &World, path: &str) -> String {
         .replace("{no}", "1")
         .replace("{line_no}", "1")
         .replace("{token}", "0123456789abcdef0123456789abcdef")
+        .replace("{oid}", "01a00000-0000-7000-8000-000000000008")
+        // Market products and files (market_admin.rs): refused before they are looked up.
+        .replace("{pid}", "01a00000-0000-7000-8000-000000000006")
+        .replace("{fid}", "01a00000-0000-7000-8000-000000000007")
 }
 
 const NEW_NIK_BIRTH: (i32, u8, u8) = (1991, 4, 14);
@@ -692,6 +746,19 @@ async fn every_route_refuses_a_caller_who_is_not_signed_in() {
                     // A gateway notification for a coop without a gateway: not found, and
                     // nothing written.
                     (_, "/kait/midtrans/{kid}") => StatusCode::NOT_FOUND,
+                    // Pasar pages naming a storefront, product or photo that does not
+                    // exist: not found (public, so no sign-in is asked for).
+                    (_, "/pasar/k/{slug}")
+                    | (_, "/pasar/toko/{slug}")
+                    | (_, "/pasar/p/{coop}/{slug}")
+                    | (_, "/pasar/foto/{kid}/{fid}/{size}") => StatusCode::NOT_FOUND,
+                    // The cart without a product named: refused; the checkout with an empty
+                    // cart: back to the cart; a buyer's link that names no checkout: not found.
+                    ("POST", "/pasar/keranjang") => StatusCode::BAD_REQUEST,
+                    (_, "/pasar/bayar") => StatusCode::SEE_OTHER,
+                    (_, "/pasar/pesanan/{token}") | (_, "/pasar/pesanan/{token}/{kid}/{oid}") => {
+                        StatusCode::NOT_FOUND
+                    }
                     _ => StatusCode::OK,
                 };
                 let to_signin = res.location().starts_with("/masuk");

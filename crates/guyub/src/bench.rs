@@ -355,7 +355,7 @@ fn uname() -> String {
         .unwrap_or_default()
 }
 
-fn pgbench_anchor(url: &str) {
+pub(crate) fn pgbench_anchor(url: &str) {
     let run = |args: &[&str]| std::process::Command::new("pgbench").args(args).output();
     match run(&["-i", "-s", "1", "-q", url]) {
         Ok(o) if o.status.success() => {}

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_books;
+mod bench_market;
 mod bench_payments;
 mod demo;
 mod demo_market;
@@ -133,6 +134,8 @@ enum Command {
     BenchBooks(bench_books::BooksBenchArgs),
     /// Benchmark of the statement import: 10,000 lines against 10,000 open requests.
     BenchPayments(bench_payments::PaymentsBenchArgs),
+    /// Benchmarks of the marketplace: search and browse over a million products, checkout.
+    BenchMarket(bench_market::MarketBenchArgs),
     /// QRIS tools: check, decode, convert to dynamic, render (docs/panduan-qris.md).
     Qris {
         #[command(subcommand)]
@@ -263,6 +266,16 @@ async fn serve(store: Store, s: &ServeArgs) -> anyhow::Result<()> {
             let n = guyub_web::gateway_service::poll_all(&polled).await;
             if n > 0 {
                 tracing::info!(changed = n, "gateway poll");
+            }
+            // Marketplace checkouts whose payment time ran out give their stock back.
+            match polled
+                .store
+                .release_expired_checkouts(time::OffsetDateTime::now_utc())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(released = n, "expired checkouts released"),
+                Err(e) => tracing::warn!(error = %e, "releasing expired checkouts failed"),
             }
         }
     });
@@ -536,6 +549,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args).await,
         Command::BenchBooks(args) => bench_books::run(args).await,
         Command::BenchPayments(args) => bench_payments::run(args).await,
+        Command::BenchMarket(args) => bench_market::run(args).await,
         Command::Qris { cmd } => qris_cli::run(cmd),
     }
 }

@@ -41,7 +41,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use guyub_core::ids::{AccountId, EntryId, KoperasiId, MemberId, PaymentRequestId, UserId};
+use guyub_core::ids::{
+    AccountId, CheckoutId, EntryId, KoperasiId, MarketProductId, MemberId, OrderId, PatronageId,
+    PaymentRequestId, PayoutId, SellerId, UserId, VariantId,
+};
 use guyub_core::ledger::{AccountRole, LineInput, fiscal_year_of};
 use guyub_core::market::catalog::{WholesaleTiers, parse_tiers, unit_price};
 use guyub_core::market::order::{
@@ -174,7 +177,7 @@ pub struct BuyerInput {
 #[derive(Debug, Clone)]
 pub struct CheckoutLineInput {
     pub coop_id: KoperasiId,
-    pub variant_id: Uuid,
+    pub variant_id: VariantId,
     pub qty: u32,
 }
 
@@ -204,7 +207,7 @@ pub struct ShipTo {
 #[derive(Debug, Clone)]
 pub struct GroupChoice {
     pub coop_id: KoperasiId,
-    pub seller_id: Uuid,
+    pub seller_id: SellerId,
     pub shipping: ShipChoice,
     pub ship_to: ShipTo,
 }
@@ -225,8 +228,8 @@ pub struct CheckoutInput {
 #[derive(Debug, Clone, Serialize)]
 pub struct OrderLine {
     pub line_no: i64,
-    pub product_id: Uuid,
-    pub variant_id: Uuid,
+    pub product_id: MarketProductId,
+    pub variant_id: VariantId,
     pub name: String,
     pub qty: i64,
     pub unit_price: i64,
@@ -238,11 +241,11 @@ pub struct OrderLine {
 #[derive(Debug, Clone, Serialize)]
 pub struct Order {
     pub koperasi_id: KoperasiId,
-    pub id: Uuid,
+    pub id: OrderId,
     pub order_no: String,
     pub checkout_koperasi_id: KoperasiId,
-    pub checkout_id: Uuid,
-    pub seller_id: Uuid,
+    pub checkout_id: CheckoutId,
+    pub seller_id: SellerId,
     pub seller_name: String,
     pub seller_phone: Option<String>,
     pub consignment: bool,
@@ -258,7 +261,7 @@ pub struct Order {
     pub shipping_fee: i64,
     pub total: i64,
     pub entry_id: Option<EntryId>,
-    pub payout_id: Option<Uuid>,
+    pub payout_id: Option<PayoutId>,
     pub created_at: OffsetDateTime,
     pub lines: Vec<OrderLine>,
 }
@@ -267,7 +270,7 @@ pub struct Order {
 #[derive(Debug, Clone, Serialize)]
 pub struct Checkout {
     pub koperasi_id: KoperasiId,
-    pub id: Uuid,
+    pub id: CheckoutId,
     pub buyer_name: String,
     pub buyer_phone: String,
     /// The secret of the buyer's link to follow the orders.
@@ -300,7 +303,7 @@ pub struct OrderActionResult {
 /// One patronage row.
 #[derive(Debug, Clone, Serialize)]
 pub struct Patronage {
-    pub id: Uuid,
+    pub id: PatronageId,
     pub member_id: Option<MemberId>,
     pub member_koperasi_id: Option<KoperasiId>,
     pub fiscal_year: i32,
@@ -320,7 +323,7 @@ pub struct PatronageTotal {
 /// An order a payout would settle, with the payable it booked.
 #[derive(Debug, Clone, Serialize)]
 pub struct PayableOrder {
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub order_no: String,
     pub amount: i64,
 }
@@ -328,7 +331,7 @@ pub struct PayableOrder {
 /// What a seller would be paid now.
 #[derive(Debug, Clone, Serialize)]
 pub struct PayoutPreview {
-    pub seller_id: Uuid,
+    pub seller_id: SellerId,
     pub orders: Vec<PayableOrder>,
     pub amount: i64,
 }
@@ -372,8 +375,8 @@ type PayoutRow = (
 /// A payout made, for the payout report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Payout {
-    pub id: Uuid,
-    pub seller_id: Uuid,
+    pub id: PayoutId,
+    pub seller_id: SellerId,
     pub seller_name: String,
     pub amount: i64,
     pub method: String,
@@ -478,11 +481,11 @@ fn to_order(r: OrderRow, lines: &mut HashMap<(Uuid, Uuid), Vec<OrderLine>>) -> S
         serde_json::from_str(&r.shipping_detail).map_err(StoreError::corrupt)?;
     Ok(Order {
         koperasi_id: KoperasiId(r.koperasi_id),
-        id: r.id,
+        id: OrderId(r.id),
         order_no: r.order_no,
         checkout_koperasi_id: KoperasiId(r.checkout_koperasi_id),
-        checkout_id: r.checkout_id,
-        seller_id: r.seller_id,
+        checkout_id: CheckoutId(r.checkout_id),
+        seller_id: SellerId(r.seller_id),
         seller_name: r.seller_name,
         seller_phone: r.seller_phone,
         consignment: r.consignment,
@@ -498,7 +501,7 @@ fn to_order(r: OrderRow, lines: &mut HashMap<(Uuid, Uuid), Vec<OrderLine>>) -> S
         shipping_fee: r.shipping_fee,
         total: r.total,
         entry_id: r.entry_id.map(EntryId),
-        payout_id: r.payout_id,
+        payout_id: r.payout_id.map(PayoutId),
         created_at: r.created_at,
         lines: lines.remove(&(r.koperasi_id, r.id)).unwrap_or_default(),
     })
@@ -511,8 +514,8 @@ fn group_lines(rows: Vec<LineRow>) -> HashMap<(Uuid, Uuid), Vec<OrderLine>> {
             .or_default()
             .push(OrderLine {
                 line_no: l.line_no,
-                product_id: l.product_id,
-                variant_id: l.variant_id,
+                product_id: MarketProductId(l.product_id),
+                variant_id: VariantId(l.variant_id),
                 name: l.name,
                 qty: l.qty,
                 unit_price: l.unit_price,
@@ -524,7 +527,7 @@ fn group_lines(rows: Vec<LineRow>) -> HashMap<(Uuid, Uuid), Vec<OrderLine>> {
 }
 
 /// The orders of a checkout, in order-number order, with their lines.
-async fn orders_of(src: &mut Src<'_>, ck: KoperasiId, cid: Uuid) -> StoreResult<Vec<Order>> {
+async fn orders_of(src: &mut Src<'_>, ck: KoperasiId, cid: CheckoutId) -> StoreResult<Vec<Order>> {
     let sql = format!(
         "SELECT {ORDER_COLS} WHERE o.checkout_koperasi_id = $1 AND o.checkout_id = $2
          ORDER BY o.order_no, o.koperasi_id"
@@ -534,7 +537,7 @@ async fn orders_of(src: &mut Src<'_>, ck: KoperasiId, cid: Uuid) -> StoreResult<
         fetch_all,
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(ck.0)
-            .bind(cid)
+            .bind(cid.0)
     )?;
     let lsql = format!(
         "SELECT {LINE_COLS} JOIN market_order o ON o.koperasi_id = l.koperasi_id AND o.id = l.order_id
@@ -545,21 +548,21 @@ async fn orders_of(src: &mut Src<'_>, ck: KoperasiId, cid: Uuid) -> StoreResult<
         fetch_all,
         sqlx::query_as(sqlx::AssertSqlSafe(lsql.clone()))
             .bind(ck.0)
-            .bind(cid)
+            .bind(cid.0)
     )?;
     let mut lines = group_lines(lines);
     rows.into_iter().map(|r| to_order(r, &mut lines)).collect()
 }
 
 /// One order of a coop, with its lines.
-async fn order_of(src: &mut Src<'_>, k: KoperasiId, id: Uuid) -> StoreResult<Order> {
+async fn order_of(src: &mut Src<'_>, k: KoperasiId, id: OrderId) -> StoreResult<Order> {
     let sql = format!("SELECT {ORDER_COLS} WHERE o.koperasi_id = $1 AND o.id = $2");
     let row: Option<OrderRow> = fetch!(
         src,
         fetch_optional,
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(k.0)
-            .bind(id)
+            .bind(id.0)
     )?;
     let row = row.ok_or(StoreError::NotFound)?;
     let lsql = format!(
@@ -570,24 +573,24 @@ async fn order_of(src: &mut Src<'_>, k: KoperasiId, id: Uuid) -> StoreResult<Ord
         fetch_all,
         sqlx::query_as(sqlx::AssertSqlSafe(lsql.clone()))
             .bind(k.0)
-            .bind(id)
+            .bind(id.0)
     )?;
     to_order(row, &mut group_lines(lines))
 }
 
-async fn checkout_of(src: &mut Src<'_>, k: KoperasiId, id: Uuid) -> StoreResult<Checkout> {
+async fn checkout_of(src: &mut Src<'_>, k: KoperasiId, id: CheckoutId) -> StoreResult<Checkout> {
     let row: Option<CheckoutRow> = fetch!(src, fetch_optional, sqlx::query_as(
         "SELECT c.koperasi_id, c.id, c.buyer_name, c.buyer_phone, c.buyer_token, c.pay_method, c.total,
                 c.payment_request_id, c.state, c.expires_at, c.created_at, c.paid_at, r.ref_code, r.qris_payload
          FROM market_checkout c
          LEFT JOIN payment_request r ON r.koperasi_id = c.koperasi_id AND r.id = c.payment_request_id
          WHERE c.koperasi_id = $1 AND c.id = $2")
-        .bind(k.0).bind(id))?;
+        .bind(k.0).bind(id.0))?;
     let r = row.ok_or(StoreError::NotFound)?;
     let orders = orders_of(src, k, id).await?;
     Ok(Checkout {
         koperasi_id: KoperasiId(r.koperasi_id),
-        id: r.id,
+        id: CheckoutId(r.id),
         buyer_name: r.buyer_name,
         buyer_phone: r.buyer_phone,
         buyer_token: r.buyer_token,
@@ -720,7 +723,7 @@ fn lines(raw: Vec<(AccountId, bool, i64, &str)>) -> Vec<LineInput> {
 fn push_event(
     script: &mut Script,
     k: KoperasiId,
-    order: Uuid,
+    order: OrderId,
     from: &str,
     to: OrderStatus,
     who: OrderActor,
@@ -734,7 +737,7 @@ fn push_event(
         vec![
             k.0.into(),
             Uuid::now_v7().into(),
-            order.into(),
+            order.0.into(),
             from.into(),
             to.as_str().into(),
             who.as_str().into(),
@@ -824,10 +827,10 @@ fn check_input(input: &CheckoutInput) -> StoreResult<CleanInput> {
         }
         match merged
             .iter_mut()
-            .find(|m| m.0 == l.coop_id && m.1 == l.variant_id)
+            .find(|m| m.0 == l.coop_id && m.1 == l.variant_id.0)
         {
             Some(m) => m.2 = m.2.saturating_add(l.qty),
-            None => merged.push((l.coop_id, l.variant_id, l.qty)),
+            None => merged.push((l.coop_id, l.variant_id.0, l.qty)),
         }
     }
     Ok(CleanInput {
@@ -954,15 +957,16 @@ impl Store {
         }
     }
 
-    async fn checkout_by_idem(&self, op: KoperasiId, key: &str) -> StoreResult<Option<Uuid>> {
-        Ok(on_db!(&self.db, p => sqlx::query_scalar(
+    async fn checkout_by_idem(&self, op: KoperasiId, key: &str) -> StoreResult<Option<CheckoutId>> {
+        let id: Option<Uuid> = on_db!(&self.db, p => sqlx::query_scalar(
             "SELECT id FROM market_checkout WHERE koperasi_id = $1 AND idem_key = $2")
-            .bind(op.0).bind(key).fetch_optional(p).await)?)
+            .bind(op.0).bind(key).fetch_optional(p).await)?;
+        Ok(id.map(CheckoutId))
     }
 
     /// A checkout of the operator coop `k`, with its orders. For the operator's staff; a buyer
     /// uses [`Store::checkout_by_token`].
-    pub async fn checkout_view(&self, k: KoperasiId, id: Uuid) -> StoreResult<Checkout> {
+    pub async fn checkout_view(&self, k: KoperasiId, id: CheckoutId) -> StoreResult<Checkout> {
         checkout_of(&mut Src::Db(&self.db), k, id).await
     }
 
@@ -977,12 +981,16 @@ impl Store {
             "SELECT koperasi_id, id FROM market_checkout WHERE buyer_token = $1")
             .bind(token.to_ascii_lowercase()).fetch_optional(p).await)?;
         let (k, id) = row.ok_or(StoreError::NotFound)?;
-        self.checkout_view(KoperasiId(k), id).await
+        self.checkout_view(KoperasiId(k), CheckoutId(id)).await
     }
 }
 
 /// The writes of [`Store::checkout`]; returns the checkout's id.
-async fn checkout_tx(tx: &mut Tx, input: &CheckoutInput, clean: &CleanInput) -> StoreResult<Uuid> {
+async fn checkout_tx(
+    tx: &mut Tx,
+    input: &CheckoutInput,
+    clean: &CleanInput,
+) -> StoreResult<CheckoutId> {
     let op = input.operator;
     let t = now();
     // Every coop involved must exist; their offsets date the order numbers.
@@ -1090,7 +1098,7 @@ async fn checkout_tx(tx: &mut Tx, input: &CheckoutInput, clean: &CleanInput) -> 
         let Some(choice) = input
             .groups
             .iter()
-            .find(|c| c.coop_id.0 == g.coop_id && c.seller_id == g.seller_id)
+            .find(|c| c.coop_id.0 == g.coop_id && c.seller_id.0 == g.seller_id)
         else {
             return Err(invalid(
                 "shipping",
@@ -1331,7 +1339,7 @@ async fn checkout_tx(tx: &mut Tx, input: &CheckoutInput, clean: &CleanInput) -> 
         push_event(
             &mut script,
             k,
-            oid,
+            OrderId(oid),
             "",
             OrderStatus::Dibuat,
             OrderActor::Buyer,
@@ -1365,7 +1373,7 @@ async fn checkout_tx(tx: &mut Tx, input: &CheckoutInput, clean: &CleanInput) -> 
         ]),
     )
     .await?;
-    Ok(checkout_id)
+    Ok(CheckoutId(checkout_id))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1378,7 +1386,7 @@ async fn checkout_tx(tx: &mut Tx, input: &CheckoutInput, clean: &CleanInput) -> 
 async fn release_orders(
     tx: &mut Tx,
     ck: KoperasiId,
-    cid: Uuid,
+    cid: CheckoutId,
     actor_name: &str,
 ) -> StoreResult<usize> {
     let orders = orders_of(&mut Src::Tx(tx), ck, cid).await?;
@@ -1402,7 +1410,7 @@ async fn cancel_unpaid(
     let moved = on_tx!(&mut *tx, c => sqlx::query(
         "UPDATE market_order SET status = 'dibatalkan', updated_at = $3
          WHERE koperasi_id = $1 AND id = $2 AND status = 'dibuat'")
-        .bind(o.koperasi_id.0).bind(o.id).bind(t).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        .bind(o.koperasi_id.0).bind(o.id.0).bind(t).execute(&mut **c).await.map(|r| r.rows_affected()))?;
     if moved != 1 {
         return Err(changed_meanwhile());
     }
@@ -1430,7 +1438,26 @@ fn restock(script: &mut Script, o: &Order) {
     for l in &o.lines {
         script.push(
             "UPDATE market_variant SET stock = stock + $3 WHERE koperasi_id = $1 AND id = $2",
-            vec![o.koperasi_id.0.into(), l.variant_id.into(), l.qty.into()],
+            vec![o.koperasi_id.0.into(), l.variant_id.0.into(), l.qty.into()],
+            1,
+        );
+    }
+}
+
+/// Adds (`sign` 1, when paid) or takes back (`sign` -1, when refunded) the order's quantities
+/// to its products' `sold_count`, the "terlaris" sort of the marketplace, in the same
+/// transaction as the payment or refund so the count follows the books (products are never
+/// deleted while orders point to them, so each update writes one row).
+fn count_sold(script: &mut Script, o: &Order, sign: i64) {
+    let mut per_product: BTreeMap<Uuid, i64> = BTreeMap::new();
+    for l in &o.lines {
+        *per_product.entry(l.product_id.0).or_default() += l.qty;
+    }
+    for (pid, qty) in per_product {
+        script.push(
+            "UPDATE market_product SET sold_count = CASE WHEN sold_count + $3 < 0 THEN 0 ELSE sold_count + $3 END
+             WHERE koperasi_id = $1 AND id = $2",
+            vec![o.koperasi_id.0.into(), pid.into(), (sign * qty).into()],
             1,
         );
     }
@@ -1472,7 +1499,7 @@ impl Store {
                    AND state = 'menunggu'")
                 .bind(k).bind(id).bind(now()).bind("Pesanan kedaluwarsa: stok dikembalikan")
                 .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-            release_orders(&mut tx, KoperasiId(k), id, "Sistem").await?;
+            release_orders(&mut tx, KoperasiId(k), CheckoutId(id), "Sistem").await?;
             tx.commit().await.map_err(StoreError::from)?;
             released += 1;
         }
@@ -1493,7 +1520,7 @@ struct SaleFacts {
 async fn sale_facts(tx: &mut Tx, o: &Order) -> StoreResult<SaleFacts> {
     let (bp, member): (i64, Option<Uuid>) = on_tx!(&mut *tx, c => sqlx::query_as(
         "SELECT commission_bp, member_id FROM market_seller WHERE koperasi_id = $1 AND id = $2")
-        .bind(o.koperasi_id.0).bind(o.seller_id).fetch_one(&mut **c).await)?;
+        .bind(o.koperasi_id.0).bind(o.seller_id.0).fetch_one(&mut **c).await)?;
     Ok(SaleFacts {
         commission: BasisPoints(u32::try_from(bp.clamp(0, 10_000)).unwrap_or(0)),
         seller_member: member.map(MemberId),
@@ -1625,7 +1652,7 @@ async fn push_patronage(
                 i64::from(fy).into(),
                 date.into(),
                 source.into(),
-                o.id.into(),
+                o.id.0.into(),
                 amount.into(),
                 t.into(),
             ],
@@ -1641,18 +1668,18 @@ async fn pay_tx(
     tx: &mut Tx,
     actor: &Actor,
     ck: KoperasiId,
-    cid: Uuid,
+    cid: CheckoutId,
     money_role: AccountRole,
 ) -> StoreResult<bool> {
     let t = now();
     let moved = on_tx!(&mut *tx, c => sqlx::query(
         "UPDATE market_checkout SET state = 'dibayar', paid_at = $3
          WHERE koperasi_id = $1 AND id = $2 AND state = 'menunggu'")
-        .bind(ck.0).bind(cid).bind(t).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        .bind(ck.0).bind(cid.0).bind(t).execute(&mut **c).await.map(|r| r.rows_affected()))?;
     if moved != 1 {
         let state: Option<String> = on_tx!(&mut *tx, c => sqlx::query_scalar(
             "SELECT state FROM market_checkout WHERE koperasi_id = $1 AND id = $2")
-            .bind(ck.0).bind(cid).fetch_optional(&mut **c).await)?;
+            .bind(ck.0).bind(cid.0).fetch_optional(&mut **c).await)?;
         return match state.as_deref() {
             None => Err(StoreError::NotFound),
             Some("dibayar") => Ok(false),
@@ -1693,7 +1720,7 @@ async fn pay_tx(
              WHERE koperasi_id = $1 AND id = $2 AND status = 'dibuat'",
             vec![
                 o.koperasi_id.0.into(),
-                o.id.into(),
+                o.id.0.into(),
                 entry.0.into(),
                 t.into(),
             ],
@@ -1712,6 +1739,7 @@ async fn pay_tx(
             t,
         );
         push_patronage(tx, &mut script, o, &facts, o.goods_total, dates.0, t).await?;
+        count_sold(&mut script, o, 1);
     }
     if !script.run(tx).await? {
         return Err(changed_meanwhile());
@@ -1729,7 +1757,7 @@ impl Store {
         &self,
         actor: &Actor,
         k: KoperasiId,
-        checkout: Uuid,
+        checkout: CheckoutId,
         reference: &str,
     ) -> StoreResult<Checkout> {
         let mut tx = self.db.begin_write().await?;
@@ -1774,7 +1802,7 @@ pub(crate) async fn confirm_pasar_request(
     actor: &Actor,
     request: PaymentRequestId,
     c: &Confirmation,
-) -> StoreResult<Uuid> {
+) -> StoreResult<CheckoutId> {
     let r = request_tx(tx, k, request).await?;
     if r.purpose != "pasar" {
         return Err(StoreError::NotFound);
@@ -1783,7 +1811,8 @@ pub(crate) async fn confirm_pasar_request(
     let cid: Option<Uuid> = on_tx!(&mut *tx, cx => sqlx::query_scalar(
         "SELECT id FROM market_checkout WHERE koperasi_id = $1 AND payment_request_id = $2")
         .bind(k.0).bind(request.0).fetch_optional(&mut **cx).await)?;
-    let cid = cid.ok_or_else(|| StoreError::corrupt("a pasar request without its checkout"))?;
+    let cid =
+        CheckoutId(cid.ok_or_else(|| StoreError::corrupt("a pasar request without its checkout"))?);
     let moved = on_tx!(&mut *tx, cx => sqlx::query(
         "UPDATE payment_request SET state = 'dibayar', paid_at = $3, confirmed_by = $4, paid_method = $5,
             paid_reference = $6, confirmed_via = $7
@@ -1840,7 +1869,7 @@ impl Tenant<'_> {
     // -----------------------------------------------------------------------------------------
 
     /// One order of this (merchant) coop.
-    pub async fn order(&self, id: Uuid) -> StoreResult<Order> {
+    pub async fn order(&self, id: OrderId) -> StoreResult<Order> {
         order_of(&mut Src::Db(self.db), self.koperasi_id, id).await
     }
 
@@ -1858,8 +1887,8 @@ impl Tenant<'_> {
         &self,
         actor: &Actor,
         who: OrderActor,
-        seller: Option<Uuid>,
-        order: Uuid,
+        seller: Option<SellerId>,
+        order: OrderId,
         action: &OrderAction,
     ) -> StoreResult<OrderActionResult> {
         let k = self.koperasi_id;
@@ -1877,14 +1906,14 @@ impl Tenant<'_> {
     }
 
     /// Orders of this coop, newest first; one seller's when `seller` is given.
-    pub async fn orders(&self, seller: Option<Uuid>, limit: i64) -> StoreResult<Vec<Order>> {
+    pub async fn orders(&self, seller: Option<SellerId>, limit: i64) -> StoreResult<Vec<Order>> {
         let ids: Vec<Uuid> = on_db!(self.db, p => sqlx::query_scalar(
             "SELECT id FROM market_order WHERE koperasi_id = $1 AND ($2 IS NULL OR seller_id = $2)
              ORDER BY created_at DESC, order_no DESC LIMIT $3")
-            .bind(self.koperasi_id.0).bind(seller).bind(limit.clamp(1, 500)).fetch_all(p).await)?;
+            .bind(self.koperasi_id.0).bind(seller.map(|s| s.0)).bind(limit.clamp(1, 500)).fetch_all(p).await)?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(self.order(id).await?);
+            out.push(self.order(OrderId(id)).await?);
         }
         Ok(out)
     }
@@ -1897,7 +1926,7 @@ impl Store {
         &self,
         token: &str,
         order_koperasi: KoperasiId,
-        order: Uuid,
+        order: OrderId,
         action: &OrderAction,
     ) -> StoreResult<OrderActionResult> {
         let c = self.checkout_by_token(token).await?;
@@ -1934,7 +1963,7 @@ async fn act_tx(
     let t = now();
     let buyer_phone: String = on_tx!(&mut *tx, c => sqlx::query_scalar(
         "SELECT buyer_phone FROM market_checkout WHERE koperasi_id = $1 AND id = $2")
-        .bind(o.checkout_koperasi_id.0).bind(o.checkout_id).fetch_one(&mut **c).await)?;
+        .bind(o.checkout_koperasi_id.0).bind(o.checkout_id.0).fetch_one(&mut **c).await)?;
     // Unpaid cancellation: stock back, no books.
     if o.status == OrderStatus::Dibuat {
         let msg = cancel_unpaid(tx, o, who, &actor.name, t).await?;
@@ -1956,7 +1985,7 @@ async fn act_tx(
     let moved = on_tx!(&mut *tx, c => sqlx::query(
         "UPDATE market_order SET status = $4, courier = $5, tracking_no = $6, updated_at = $7
          WHERE koperasi_id = $1 AND id = $2 AND status = $3")
-        .bind(o.koperasi_id.0).bind(o.id).bind(o.status.as_str()).bind(to.as_str())
+        .bind(o.koperasi_id.0).bind(o.id.0).bind(o.status.as_str()).bind(to.as_str())
         .bind(courier.clone()).bind(tracking.clone()).bind(t)
         .execute(&mut **c).await.map(|r| r.rows_affected()))?;
     if moved != 1 {
@@ -1974,10 +2003,11 @@ async fn act_tx(
         .map_err(order_err)?;
         refund = amount.0;
         restock(&mut script, o);
+        count_sold(&mut script, o, -1);
         if refund > 0 {
             let pay: String = on_tx!(&mut *tx, c => sqlx::query_scalar(
                 "SELECT pay_method FROM market_checkout WHERE koperasi_id = $1 AND id = $2")
-                .bind(o.checkout_koperasi_id.0).bind(o.checkout_id).fetch_one(&mut **c).await)?;
+                .bind(o.checkout_koperasi_id.0).bind(o.checkout_id.0).fetch_one(&mut **c).await)?;
             let pay = CheckoutPay::parse(&pay)
                 .ok_or_else(|| StoreError::corrupt(format!("pay method {pay}")))?;
             let facts = sale_facts(tx, o).await?;
@@ -2070,7 +2100,7 @@ impl Tenant<'_> {
         Ok(rows
             .into_iter()
             .map(|r| Patronage {
-                id: r.id,
+                id: PatronageId(r.id),
                 member_id: r.member_id.map(MemberId),
                 member_koperasi_id: r.member_koperasi_id.map(KoperasiId),
                 fiscal_year: i32::try_from(r.fiscal_year).unwrap_or_default(),
@@ -2101,18 +2131,18 @@ impl Tenant<'_> {
 
     /// What a consignment seller would be paid now: the payable booked by its orders that were
     /// delivered (diterima) or completed and are not yet in a payout, read from their entries.
-    pub async fn payout_preview(&self, seller: Uuid) -> StoreResult<PayoutPreview> {
+    pub async fn payout_preview(&self, seller: SellerId) -> StoreResult<PayoutPreview> {
         let mut tx = self.db.begin_write().await?;
         let p = self.preview_tx(&mut tx, seller).await?;
         drop(tx);
         Ok(p)
     }
 
-    async fn preview_tx(&self, tx: &mut Tx, seller: Uuid) -> StoreResult<PayoutPreview> {
+    async fn preview_tx(&self, tx: &mut Tx, seller: SellerId) -> StoreResult<PayoutPreview> {
         let k = self.koperasi_id;
         let exists: Option<bool> = on_tx!(&mut *tx, c => sqlx::query_scalar(
             "SELECT consignment FROM market_seller WHERE koperasi_id = $1 AND id = $2")
-            .bind(k.0).bind(seller).fetch_optional(&mut **c).await)?;
+            .bind(k.0).bind(seller.0).fetch_optional(&mut **c).await)?;
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -2123,12 +2153,12 @@ impl Tenant<'_> {
              JOIN journal_line l ON l.koperasi_id = o.koperasi_id AND l.entry_id = o.entry_id AND l.account_id = $3
              WHERE o.koperasi_id = $1 AND o.seller_id = $2 AND o.status IN ('diterima', 'selesai') AND o.payout_id IS NULL
              GROUP BY o.id, o.order_no ORDER BY o.order_no")
-            .bind(k.0).bind(seller).bind(payable.0).fetch_all(&mut **c).await)?;
+            .bind(k.0).bind(seller.0).bind(payable.0).fetch_all(&mut **c).await)?;
         let orders: Vec<PayableOrder> = rows
             .into_iter()
             .filter(|r| r.2 > 0)
             .map(|(order_id, order_no, amount)| PayableOrder {
-                order_id,
+                order_id: OrderId(order_id),
                 order_no,
                 amount,
             })
@@ -2147,7 +2177,7 @@ impl Tenant<'_> {
     pub async fn create_payout(
         &self,
         actor: &Actor,
-        seller: Uuid,
+        seller: SellerId,
         method: PayoutMethod,
     ) -> StoreResult<Payout> {
         let k = self.koperasi_id;
@@ -2166,7 +2196,7 @@ impl Tenant<'_> {
         let money = ledger::ensure_role_account(&mut tx, k, method.role()).await?;
         let name: String = on_tx!(&mut tx, c => sqlx::query_scalar(
             "SELECT name FROM market_seller WHERE koperasi_id = $1 AND id = $2")
-            .bind(k.0).bind(seller).fetch_one(&mut **c).await)?;
+            .bind(k.0).bind(seller.0).fetch_one(&mut **c).await)?;
         let id = Uuid::now_v7();
         let (entry, _) = ledger::post(
             &mut tx,
@@ -2193,7 +2223,7 @@ impl Tenant<'_> {
             vec![
                 k.0.into(),
                 id.into(),
-                seller.into(),
+                seller.0.into(),
                 p.amount.into(),
                 method.as_str().into(),
                 entry.0.into(),
@@ -2206,7 +2236,7 @@ impl Tenant<'_> {
             script.push(
                 "UPDATE market_order SET payout_id = $3, updated_at = $4
                  WHERE koperasi_id = $1 AND id = $2 AND payout_id IS NULL",
-                vec![k.0.into(), o.order_id.into(), id.into(), t.into()],
+                vec![k.0.into(), o.order_id.0.into(), id.into(), t.into()],
                 1,
             );
         }
@@ -2233,25 +2263,25 @@ impl Tenant<'_> {
         self.payouts(Some(seller))
             .await?
             .into_iter()
-            .find(|x| x.id == id)
+            .find(|x| x.id.0 == id)
             .ok_or(StoreError::NotFound)
     }
 
     /// The payout report: payouts, newest first, with the number of orders each settled; one
     /// seller's when `seller` is given.
-    pub async fn payouts(&self, seller: Option<Uuid>) -> StoreResult<Vec<Payout>> {
+    pub async fn payouts(&self, seller: Option<SellerId>) -> StoreResult<Vec<Payout>> {
         let rows: Vec<PayoutRow> = on_db!(self.db, p => sqlx::query_as(
             "SELECT y.id, y.seller_id, s.name, y.amount, y.method, y.entry_id, y.created_by, y.created_at,
                     (SELECT CAST(COUNT(*) AS BIGINT) FROM market_order o WHERE o.koperasi_id = y.koperasi_id AND o.payout_id = y.id)
              FROM market_payout y JOIN market_seller s ON s.koperasi_id = y.koperasi_id AND s.id = y.seller_id
              WHERE y.koperasi_id = $1 AND ($2 IS NULL OR y.seller_id = $2)
              ORDER BY y.created_at DESC, y.id DESC")
-            .bind(self.koperasi_id.0).bind(seller).fetch_all(p).await)?;
+            .bind(self.koperasi_id.0).bind(seller.map(|s| s.0)).fetch_all(p).await)?;
         Ok(rows
             .into_iter()
             .map(|r| Payout {
-                id: r.0,
-                seller_id: r.1,
+                id: PayoutId(r.0),
+                seller_id: SellerId(r.1),
                 seller_name: r.2,
                 amount: r.3,
                 method: r.4,
@@ -2261,5 +2291,274 @@ impl Tenant<'_> {
                 orders: r.8,
             })
             .collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the cart and checkout pages read
+// ---------------------------------------------------------------------------------------------
+
+/// A cart line as the cart page shows it, read fresh from the catalogue on every view: the
+/// cart itself (a cookie) holds only ids and quantities, so prices and stock are never the
+/// client's word.
+#[derive(Debug, Clone, Serialize)]
+pub struct CartItem {
+    pub coop_id: KoperasiId,
+    pub coop_name: String,
+    pub coop_slug: Option<String>,
+    pub variant_id: VariantId,
+    pub product_id: MarketProductId,
+    pub product_slug: String,
+    /// The product's name with the variant's label.
+    pub name: String,
+    pub seller_id: SellerId,
+    pub seller_name: String,
+    pub price: i64,
+    pub member_price: Option<i64>,
+    pub stock: i64,
+    pub weight_g: i64,
+    pub qty: u32,
+}
+
+/// What a merchant coop offers one seller group for shipping (see [`Store::shipping_offer`]).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ShippingOffer {
+    /// Where a pickup happens (the coop's pickup address; its own address when none is set).
+    pub pickup_address: String,
+    /// The coop has zone fees for seller delivery.
+    pub has_zones: bool,
+    /// The zone fee to the chosen destination, when it is served.
+    pub zone_fee: Option<Rupiah>,
+    /// The coop has a courier rate table.
+    pub has_couriers: bool,
+    /// The courier services that reach the destination, cheapest first.
+    pub couriers: Vec<guyub_core::market::shipping::CourierQuote>,
+}
+
+/// One entry of an order's status history.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderEvent {
+    pub from_status: String,
+    pub to_status: OrderStatus,
+    pub actor: String,
+    pub actor_name: String,
+    pub message: String,
+    pub at: OffsetDateTime,
+}
+
+#[derive(sqlx::FromRow)]
+struct CartRow {
+    koperasi_id: Uuid,
+    id: Uuid,
+    product_id: Uuid,
+    label: String,
+    price: i64,
+    member_price: Option<i64>,
+    weight_g: i64,
+    stock: i64,
+    active: bool,
+    product_name: String,
+    product_slug: String,
+    listed: bool,
+    wholesale_only: bool,
+    seller_id: Uuid,
+    seller_name: String,
+    seller_active: bool,
+    coop_name: String,
+    coop_slug: Option<String>,
+}
+
+impl Store {
+    /// The cart's lines that can still be bought (variant active, product listed and not
+    /// wholesale-only, seller active), in the cart's order, and how many were dropped
+    /// (unknown ids, products no longer sold). At most [`MAX_CART_LINES`] are read; the
+    /// quantity is kept as given (the checkout refuses what the stock cannot cover).
+    pub async fn cart_items(
+        &self,
+        lines: &[(KoperasiId, VariantId, u32)],
+    ) -> StoreResult<(Vec<CartItem>, usize)> {
+        let lines: Vec<_> = lines.iter().take(MAX_CART_LINES).copied().collect();
+        if lines.is_empty() {
+            return Ok((vec![], 0));
+        }
+        let sql = format!(
+            "SELECT v.koperasi_id, v.id, v.product_id, v.label, v.price, v.member_price, v.weight_g, v.stock,
+                    v.active, p.name AS product_name, p.slug AS product_slug, p.listed, p.wholesale_only,
+                    p.seller_id, s.name AS seller_name, s.active AS seller_active, k.name AS coop_name,
+                    ms.slug AS coop_slug
+             FROM market_variant v
+             JOIN market_product p ON p.koperasi_id = v.koperasi_id AND p.id = v.product_id
+             JOIN market_seller s ON s.koperasi_id = p.koperasi_id AND s.id = p.seller_id
+             JOIN koperasi k ON k.id = v.koperasi_id
+             LEFT JOIN market_settings ms ON ms.koperasi_id = v.koperasi_id
+             WHERE v.id IN ({})",
+            (1..=lines.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let rows: Vec<CartRow> = on_db!(&self.db, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for l in &lines { q = q.bind(l.1.0); }
+            q.fetch_all(p).await
+        })?;
+        let mut out = Vec::with_capacity(lines.len());
+        let mut dropped = 0;
+        for (k, vid, qty) in lines {
+            let row = rows.iter().find(|r| r.koperasi_id == k.0 && r.id == vid.0);
+            match row {
+                Some(r)
+                    if r.active
+                        && r.listed
+                        && r.seller_active
+                        && !r.wholesale_only
+                        && qty > 0
+                        && !out.iter().any(|i: &CartItem| i.variant_id == vid) =>
+                {
+                    out.push(CartItem {
+                        coop_id: k,
+                        coop_name: r.coop_name.clone(),
+                        coop_slug: r.coop_slug.clone(),
+                        variant_id: vid,
+                        product_id: MarketProductId(r.product_id),
+                        product_slug: r.product_slug.clone(),
+                        name: if r.label.trim().is_empty() {
+                            r.product_name.clone()
+                        } else {
+                            format!("{} ({})", r.product_name, r.label)
+                        },
+                        seller_id: SellerId(r.seller_id),
+                        seller_name: r.seller_name.clone(),
+                        price: r.price,
+                        member_price: r.member_price,
+                        stock: r.stock,
+                        weight_g: r.weight_g,
+                        qty,
+                    })
+                }
+                _ => dropped += 1,
+            }
+        }
+        Ok((out, dropped))
+    }
+
+    /// What the merchant coop `k` offers for a group of `grams` going to `dest`: pickup
+    /// always; seller delivery when it has zone fees (with the fee when `dest` is served);
+    /// courier services from its rate table that reach `dest`. The checkout quotes the chosen
+    /// one again in its transaction, so this is only what the page shows.
+    pub async fn shipping_offer(
+        &self,
+        k: KoperasiId,
+        grams: u32,
+        dest: Option<&RegionCode>,
+    ) -> StoreResult<ShippingOffer> {
+        let row: Option<(Option<String>, Option<String>)> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT pickup_address, zone_rates FROM market_settings WHERE koperasi_id = $1")
+            .bind(k.0).fetch_optional(p).await)?;
+        let coop_address: Option<String> = on_db!(&self.db, p => sqlx::query_scalar(
+            "SELECT address FROM koperasi WHERE id = $1")
+            .bind(k.0).fetch_optional(p).await)?;
+        let (pickup, zones) = row.unwrap_or((None, None));
+        let zones = match zones {
+            Some(json) => {
+                Some(serde_json::from_str::<ZoneRates>(&json).map_err(StoreError::corrupt)?)
+            }
+            None => None,
+        };
+        let n_rates: i64 = on_db!(&self.db, p => sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM market_courier_rate WHERE koperasi_id = $1")
+            .bind(k.0).fetch_one(p).await)?;
+        let mut couriers = vec![];
+        if let Some(regency) = dest.and_then(|d| d.regency()) {
+            let rows: Vec<(String, String, String, i64, i64, Option<String>)> = on_db!(&self.db, p => sqlx::query_as(
+                "SELECT courier, service, dest_code, price_per_kg, min_kg, etd FROM market_courier_rate
+                 WHERE koperasi_id = $1 AND dest_code = $2")
+                .bind(k.0).bind(regency.as_str()).fetch_all(p).await)?;
+            let mut rates = Vec::with_capacity(rows.len());
+            for (courier, service, dest_code, price, min_kg, etd) in rows {
+                rates.push(CourierRate {
+                    courier,
+                    service,
+                    dest: RegionCode::parse(&dest_code).map_err(StoreError::corrupt)?,
+                    price_per_kg: Rupiah(price),
+                    min_kg: u32::try_from(min_kg).map_err(StoreError::corrupt)?,
+                    etd: etd.as_deref().and_then(Etd::parse),
+                });
+            }
+            let table = RateTable::from_rows(rates)
+                .map_err(|_| StoreError::corrupt("stored courier rates"))?;
+            couriers = courier_options(&table, &regency, grams);
+        }
+        Ok(ShippingOffer {
+            pickup_address: pickup
+                .filter(|s| !s.trim().is_empty())
+                .or(coop_address)
+                .unwrap_or_default(),
+            has_zones: zones.is_some(),
+            zone_fee: zones.as_ref().and_then(|z| dest.and_then(|d| z.quote(d))),
+            has_couriers: n_rates > 0,
+            couriers,
+        })
+    }
+
+    /// The status history of an order of coop `k`, oldest first. Callers check first that
+    /// the reader may see the order (its seller, the coop's staff, the buyer's link).
+    pub async fn order_events(
+        &self,
+        k: KoperasiId,
+        order: OrderId,
+    ) -> StoreResult<Vec<OrderEvent>> {
+        let rows: Vec<(String, String, String, String, String, OffsetDateTime)> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT from_status, to_status, actor, actor_name, message, at FROM market_order_event
+             WHERE koperasi_id = $1 AND order_id = $2 ORDER BY at, id")
+            .bind(k.0).bind(order.0).fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|(from_status, to, actor, actor_name, message, at)| {
+                Ok(OrderEvent {
+                    from_status,
+                    to_status: OrderStatus::parse(&to)
+                        .ok_or_else(|| StoreError::corrupt(format!("order status {to}")))?,
+                    actor,
+                    actor_name,
+                    message,
+                    at,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Tenant<'_> {
+    /// Orders of this coop in one status (all when `None`), newest first; one seller's when
+    /// `seller` is given. The order desk's filtered list.
+    pub async fn orders_in(
+        &self,
+        seller: Option<SellerId>,
+        status: Option<OrderStatus>,
+        limit: i64,
+    ) -> StoreResult<Vec<Order>> {
+        let ids: Vec<Uuid> = on_db!(self.db, p => sqlx::query_scalar(
+            "SELECT id FROM market_order WHERE koperasi_id = $1 AND ($2 IS NULL OR seller_id = $2)
+               AND ($3 IS NULL OR status = $3)
+             ORDER BY created_at DESC, order_no DESC LIMIT $4")
+            .bind(self.koperasi_id.0).bind(seller.map(|s| s.0)).bind(status.map(|s| s.as_str()))
+            .bind(limit.clamp(1, 500)).fetch_all(p).await)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.order(OrderId(id)).await?);
+        }
+        Ok(out)
+    }
+
+    /// The checkout an order of this coop belongs to, as its buyer's phone and pay method
+    /// (the order desk's WhatsApp link and "how was it paid"), without the buyer's link.
+    pub async fn order_buyer(&self, order: &Order) -> StoreResult<(String, String, CheckoutPay)> {
+        let row: Option<(String, String, String)> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT buyer_name, buyer_phone, pay_method FROM market_checkout WHERE koperasi_id = $1 AND id = $2")
+            .bind(order.checkout_koperasi_id.0).bind(order.checkout_id.0).fetch_optional(p).await)?;
+        let (name, phone, pay) = row.ok_or(StoreError::NotFound)?;
+        let pay = CheckoutPay::parse(&pay)
+            .ok_or_else(|| StoreError::corrupt(format!("pay method {pay}")))?;
+        Ok((name, phone, pay))
     }
 }

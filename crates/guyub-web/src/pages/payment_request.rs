@@ -443,6 +443,23 @@ pub async fn confirm(
                 via: ConfirmedVia::Cashier,
                 date: today_in(&coop),
             };
+            // A marketplace payment pays a checkout (its orders are posted), not simpanan.
+            let tenant = state.store.tenant(coop.id);
+            if tenant.payment_request(id).await?.purpose == "pasar" {
+                return match tenant
+                    .confirm_checkout_payment(&caller.actor(), id, &c)
+                    .await
+                {
+                    Ok(_) => Ok(Redirect::to(&format!("/k/{kid}/tagihan/{id}")).into_response()),
+                    Err(StoreError::Conflict(m)) => {
+                        let mut page =
+                            detail_page(&state, &caller, &coop, &access, id, None).await?;
+                        page.error = Some(m.get(caller.lang).to_string());
+                        Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+                    }
+                    Err(e) => Err(e.into()),
+                };
+            }
             state
                 .store
                 .tenant(coop.id)
