@@ -133,3 +133,5 @@ madm-ok-submitted = Product submitted for curation.
 madm-ok-archived = Product archived.
 madm-ok-stock = Stock saved.
 madm-ok-curated = Curation decision saved.
+madm-orders-link = Orders
+madm-patronage-link = Member patronage

@@ -133,3 +133,5 @@ madm-ok-submitted = Produk diajukan untuk kurasi.
 madm-ok-archived = Produk diarsipkan.
 madm-ok-stock = Stok disimpan.
 madm-ok-curated = Keputusan kurasi disimpan.
+madm-orders-link = Pesanan
+madm-patronage-link = Jasa anggota
