@@ -1,0 +1,168 @@
+// Pasar, the marketplace, in a phone-sized headless chromium against a fresh demo server: a
+// buyer finds a product by search, puts products of two sellers in the cart, checks out with
+// QRIS and sees the QR on their own page; the cashier of the coop that took the payment
+// confirms it; the seller's coop processes and ships the order with a tracking number; the
+// buyer marks it received. Assertions are on what a person sees and on the order statuses.
+
+'use strict';
+
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+
+const {
+  startServer, launchBrowser, phoneContext, signIn, layoutProblems, mainText, screenshot,
+} = require('./helpers');
+
+describe('Pasar: search, cart of two sellers, QRIS, cashier, shipping, received', { timeout: 240_000 }, () => {
+  let srv;
+  let browser;
+  let buyer;
+  let buyerCtx;
+  const layout = new Map();
+
+  before(async () => {
+    srv = await startServer();
+    browser = await launchBrowser();
+    buyerCtx = await phoneContext(browser, srv.baseUrl);
+    buyer = await buyerCtx.newPage();
+  });
+
+  after(async () => {
+    try { if (buyerCtx) await buyerCtx.close(); } catch { /* already gone */ }
+    try { if (browser) await browser.close(); } catch { /* already gone */ }
+    try { if (srv) await srv.stop(); } catch { /* already gone */ }
+  });
+
+  async function check(page, name) {
+    const p = await layoutProblems(page);
+    if (p.length) layout.set(name, p);
+    await screenshot(page, name);
+  }
+
+  // Filled along the journey.
+  const seen = { sellers: [], coop: null, orders: [] };
+
+  it('finds products by search and puts two sellers in the cart', async () => {
+    await buyer.goto('/pasar?q=keripik');
+    await check(buyer, 'pasar-search');
+    const cards = buyer.locator('#pasar-cards li');
+    assert.ok(await cards.count() > 0, 'keripik finds products');
+    // Every card shown is curated.
+    assert.match(await cards.first().innerText(), /Terkurasi/);
+    for (const q of ['keripik', 'kopi']) {
+      await buyer.goto(`/pasar?q=${q}`);
+      const links = await buyer.locator('#pasar-cards li a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      let added = false;
+      for (const href of links) {
+        await buyer.goto(href);
+        const seller = (await buyer.locator('#product-seller').innerText()).trim();
+        if (seen.sellers.includes(seller)) continue;
+        if (await buyer.locator('#add-to-cart').count() === 0) continue;
+        await check(buyer, 'pasar-product');
+        if (!seen.coop) seen.coop = href.split('/')[3];
+        seen.sellers.push(seller);
+        await buyer.locator('#add-to-cart button[type=submit]').click();
+        await buyer.waitForURL((u) => u.pathname === '/pasar/keranjang');
+        added = true;
+        break;
+      }
+      assert.ok(added, `a product of a new seller found with "${q}"`);
+    }
+    await buyer.goto('/pasar/keranjang');
+    await check(buyer, 'pasar-cart');
+    assert.equal(await buyer.locator('section.cart-group').count(), 2, 'one group per seller');
+    const text = await mainText(buyer);
+    for (const s of seen.sellers) assert.ok(text.includes(s), `the cart names ${s}`);
+  });
+
+  it('checks out with QRIS and shows the QR on the buyer page', async () => {
+    await buyer.locator('#to-checkout').click();
+    await buyer.waitForURL((u) => u.pathname === '/pasar/bayar');
+    await buyer.locator('#name').fill('Rina Pembeli');
+    await buyer.locator('#phone').fill('081234567890');
+    await buyer.locator('#alamat').fill('Jl. Melati No. 5, Malang');
+    await buyer.locator('input[name=bayar][value=qris]').check();
+    await check(buyer, 'pasar-checkout');
+    await buyer.locator('#place-order').click();
+    await buyer.waitForURL((u) => u.pathname.startsWith('/pasar/pesanan/'));
+    await check(buyer, 'pasar-buyer');
+    assert.ok(await buyer.locator('#buyer-qr svg').count() > 0, 'the QRIS is shown');
+    const orders = await buyer.locator('section.order').evaluateAll((s) => s.map((e) => e.id.replace(/^order-/, '')));
+    assert.equal(orders.length, 2, 'one order per seller');
+    seen.orders = orders;
+    seen.ref = (await buyer.locator('#payment-ref').innerText()).trim();
+    assert.match(seen.ref, /^[A-Z0-9]{8}$/);
+    assert.match(await mainText(buyer), /Menunggu pembayaran/);
+  });
+
+  it('the cashier of the coop that took the payment confirms it', async () => {
+    const ctx = await phoneContext(browser, srv.baseUrl);
+    const page = await ctx.newPage();
+    try {
+      const home = await signIn(page, `kasir.${seen.coop}@guyub.test`);
+      const kid = home.split('/')[2];
+      await page.goto(`/k/${kid}/tagihan?q=${seen.ref}`);
+      await page.locator(`a:text-is("${seen.ref}")`).click();
+      await page.locator('#method').selectOption('qris');
+      await page.locator('#reference').fill('RRN778899001');
+      await page.locator('form[action$="/konfirmasi"] button[type=submit]').click();
+      await page.waitForLoadState('domcontentloaded');
+      assert.match(await mainText(page), /Dibayar/);
+    } finally {
+      await ctx.close();
+    }
+    await buyer.reload();
+    assert.match(await buyer.locator('#checkout-state').innerText(), /Dibayar/i);
+  });
+
+  it('the seller coop processes and ships an order; the buyer marks it received', async () => {
+    // The first order's coop: its board works the order from the coop's order desk.
+    const section = buyer.locator(`#order-${seen.orders[0]}`);
+    const action = await section.locator('form').first().getAttribute('action').catch(() => null);
+    const kid = action ? action.split('/')[4] : null;
+    const ctx = await phoneContext(browser, srv.baseUrl);
+    const page = await ctx.newPage();
+    try {
+      // Find the board of the order's coop by trying each demo coop's pengurus.
+      let found = false;
+      for (const code of ['kspmlg', 'kopontren', 'konsby']) {
+        await page.context().clearCookies();
+        const home = await signIn(page, `pengurus.${code}@guyub.test`);
+        const k = home.split('/')[2];
+        if (kid && k !== kid) continue;
+        await page.goto(`/k/${k}/pasar/pesanan`);
+        const link = page.locator(`a:text-is("${seen.orders[0]}")`);
+        if (await link.count() === 0) continue;
+        await link.click();
+        found = true;
+        break;
+      }
+      assert.ok(found, 'the order is on its coop\'s order desk');
+      assert.equal(await page.locator('#order-status').getAttribute('data-status'), 'dibayar');
+      await page.locator('#act-proses').click();
+      await page.waitForLoadState('domcontentloaded');
+      assert.equal(await page.locator('#order-status').getAttribute('data-status'), 'diproses');
+      // Pickup orders skip shipping; a delivered one is shipped with a courier and tracking.
+      if (await page.locator('#act-kirim').count() > 0) {
+        await page.locator('#courier').fill('JNE');
+        await page.locator('#tracking').fill('JNE0012345678');
+        await page.locator('#act-kirim').click();
+        await page.waitForLoadState('domcontentloaded');
+        assert.equal(await page.locator('#order-status').getAttribute('data-status'), 'dikirim');
+      }
+      assert.ok(await page.locator('#wa-link').count() > 0, 'a WhatsApp message is ready for the buyer');
+      await check(page, 'pasar-order-desk');
+    } finally {
+      await ctx.close();
+    }
+    await buyer.reload();
+    const order = buyer.locator(`#order-${seen.orders[0]}`);
+    await order.locator('form button', { hasText: /diterima/i }).first().click();
+    await buyer.waitForLoadState('domcontentloaded');
+    assert.match(await buyer.locator(`#order-${seen.orders[0]}`).innerText(), /Diterima/);
+  });
+
+  it('no page scrolls sideways at 360 px', () => {
+    assert.deepEqual(Object.fromEntries(layout), {});
+  });
+});
