@@ -48,7 +48,7 @@ pub struct BenchArgs {
 }
 
 /// Median and 95th percentile of a sample, in milliseconds.
-fn stats(mut v: Vec<Duration>) -> (f64, f64) {
+pub(crate) fn stats(mut v: Vec<Duration>) -> (f64, f64) {
     v.sort();
     let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
     (at(0.5), at(0.95))

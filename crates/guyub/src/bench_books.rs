@@ -23,6 +23,8 @@ use guyub_store::savings::{CounterRequest, Movement};
 use guyub_store::{Actor, Store};
 use tower::ServiceExt;
 
+use crate::bench::stats;
+
 use crate::demo::{self, Rng};
 
 #[derive(Args)]
@@ -72,12 +74,6 @@ fn desk_delta(
         busy * 1e6 / batches.max(1) as f64,
         100.0 * busy / secs.max(1e-9)
     )
-}
-
-fn stats(mut v: Vec<Duration>) -> (f64, f64) {
-    v.sort();
-    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
-    (at(0.5), at(0.95))
 }
 
 pub async fn run(a: BooksBenchArgs) -> anyhow::Result<()> {

@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::http::Request;
@@ -32,6 +32,8 @@ use guyub_store::market::order::{
 };
 use guyub_store::{Actor, Store, StoreError};
 use tower::ServiceExt;
+
+use crate::bench::stats;
 
 use crate::demo::Rng;
 
@@ -58,12 +60,6 @@ pub struct MarketBenchArgs {
     /// Skip the catalogue scenario (checkout only).
     #[arg(long)]
     no_catalogue: bool,
-}
-
-fn stats(mut v: Vec<Duration>) -> (f64, f64) {
-    v.sort();
-    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
-    (at(0.5), at(0.95))
 }
 
 pub async fn run(a: MarketBenchArgs) -> anyhow::Result<()> {
