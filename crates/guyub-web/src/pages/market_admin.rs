@@ -2057,7 +2057,7 @@ pub async fn file(
     let disposition = if f.content_type.starts_with("image/") {
         "inline".to_string()
     } else {
-        format!("attachment; filename=\"dokumen-{fid}.pdf\"")
+        format!("attachment; filename=\"dokumen-{id}.pdf\"")
     };
     let disposition = HeaderValue::from_str(&disposition).map_err(|_| WebError::NotFound)?;
     Ok((
