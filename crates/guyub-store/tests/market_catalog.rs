@@ -1272,3 +1272,117 @@ store_test!(bulk_fill_is_searchable, |s| {
         .unwrap();
     assert_eq!(all.cards.len(), 40);
 });
+
+store_test!(search_pages_read_in_every_order, |s| {
+    // Searches whose first page is read from a word's index in the page's order (one word, or
+    // a prefix expanded to its words) must page exactly like the sorted set they stand for.
+    let a = new_coop(&s, "KPA", CoopTier::Primary, false).await;
+    let t = s.tenant(a);
+    opt_in(&t, "kopma", true, false).await;
+    let seller = t
+        .create_seller(&who(), &seller_input("Toko Sembako", "35.73.05"))
+        .await
+        .unwrap();
+    // (name, price): ties on price, and one product with two words of the prefix "kop".
+    let specs: Vec<(String, i64)> = (0..9)
+        .map(|i| (format!("Kopi Robusta {i}"), 10_000 + (i % 3) * 1_000))
+        .chain((0..4).map(|i| (format!("Kopra Kelapa {i}"), 20_000 + i * 500)))
+        .chain([
+            ("Kopi Kopyor Bakar".to_string(), 11_000),
+            ("Teh Melati".to_string(), 5_000),
+        ])
+        .collect();
+    let mut made: Vec<(MarketProductId, String, i64)> = vec![];
+    for (name, price) in &specs {
+        let id = listed_product(&s, &t, seller.id, &product_input(name, *price)).await;
+        made.push((id, name.to_lowercase(), *price));
+    }
+    // Change a price after listing: the word index must follow it.
+    let moved = made[0].0;
+    let p = t.product(moved).await.unwrap();
+    let mut edit = product_input(&specs[0].0, 30_000);
+    edit.variants[0].id = Some(p.variants[0].id);
+    t.update_product(&who(), seller.id, moved, &edit)
+        .await
+        .unwrap();
+    made[0].2 = 30_000;
+    assert!(t.product(moved).await.unwrap().summary.listed);
+
+    let has = |name: &str, q: &str| match q {
+        "kopi" => name.split(' ').any(|w| w == "kopi"),
+        "kop" => name.split(' ').any(|w| w.starts_with("kop")),
+        "kopi robusta" => name.contains("kopi robusta"),
+        _ => unreachable!(),
+    };
+    for q in ["kopi", "kop", "kopi robusta"] {
+        for sort in [
+            BrowseSort::Terbaru,
+            BrowseSort::Termurah,
+            BrowseSort::Termahal,
+            BrowseSort::Terlaris,
+        ] {
+            // What the page must be, worked out here: created in order (UUIDv7 ids rise),
+            // ties broken by id in the sort's direction.
+            let mut want: Vec<(MarketProductId, i64)> = made
+                .iter()
+                .filter(|(_, n, _)| has(n, q))
+                .map(|(id, _, p)| (*id, *p))
+                .collect();
+            match sort {
+                BrowseSort::Terbaru | BrowseSort::Terlaris => want.sort_by(|x, y| y.0.cmp(&x.0)),
+                BrowseSort::Termurah => want.sort_by(|x, y| (x.1, x.0).cmp(&(y.1, y.0))),
+                BrowseSort::Termahal => want.sort_by(|x, y| (y.1, y.0).cmp(&(x.1, x.0))),
+            }
+            let want: Vec<MarketProductId> = want.into_iter().map(|w| w.0).collect();
+            let filter = |limit: i64, offset: i64, cursor: Option<String>| BrowseFilter {
+                q: Some(q.to_string()),
+                sort,
+                limit,
+                offset,
+                cursor,
+                ..BrowseFilter::default()
+            };
+            let all: Vec<MarketProductId> = s
+                .search_products(&filter(100, 0, None))
+                .await
+                .unwrap()
+                .cards
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            if sort == BrowseSort::Terlaris {
+                // Nothing sold: every order is a tie on sales; the set must still be right.
+                let mut got = all.clone();
+                got.sort();
+                let mut w = want.clone();
+                w.sort();
+                assert_eq!(got, w, "{q} {sort:?}");
+            } else {
+                assert_eq!(all, want, "{q} {sort:?}");
+            }
+            let mut seen = vec![];
+            let mut cursor = None;
+            loop {
+                let page = s.search_products(&filter(3, 0, cursor)).await.unwrap();
+                seen.extend(page.cards.iter().map(|c| c.id));
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, all, "cursor pages of {q} {sort:?}");
+            let second: Vec<MarketProductId> = s
+                .search_products(&filter(3, 3, None))
+                .await
+                .unwrap()
+                .cards
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            assert_eq!(second, all[3..6].to_vec(), "offset page of {q} {sort:?}");
+        }
+    }
+    // The prefix found each product once, the one with two "kop" words too.
+    let kop = s.search_products(&search("kop")).await.unwrap().cards;
+    assert_eq!(kop.len(), 14);
+});

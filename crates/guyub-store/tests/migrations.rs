@@ -153,6 +153,20 @@ fn parse_sql_schema(engine: &str) -> (Columns, Indexes) {
                 let t = words[2].trim_end_matches('(').trim_matches('"').to_string();
                 cols.entry(t.clone()).or_default();
                 table = Some(t);
+            } else if upper.starts_with("DROP TABLE") {
+                // A rebuilt table: its indexes go with it.
+                let t = words[2].trim_end_matches(';').trim_matches('"').to_string();
+                cols.remove(&t);
+                idx.retain(|(on, _)| *on != t);
+            } else if upper.starts_with("ALTER TABLE") && upper.contains(" RENAME TO ") {
+                let (from, to) = (words[2], words[5].trim_end_matches(';'));
+                if let Some(c) = cols.remove(from) {
+                    cols.insert(to.to_string(), c);
+                }
+                idx = std::mem::take(&mut idx)
+                    .into_iter()
+                    .map(|(on, name)| (if on == from { to.to_string() } else { on }, name))
+                    .collect();
             } else if upper.starts_with("CREATE INDEX") || upper.starts_with("CREATE UNIQUE INDEX")
             {
                 let pos = words

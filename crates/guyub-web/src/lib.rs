@@ -301,12 +301,17 @@ fn page_routes() -> Router<AppState> {
         .route("/pasar", get(pages::market::browse))
         .route("/pasar/k/{slug}", get(pages::market::coop_storefront))
         .route("/pasar/toko/{slug}", get(pages::market::seller_storefront))
+        .route("/pasar/merek/{slug}", get(pages::market::brand_page))
         .route("/pasar/p/{coop}/{slug}", get(pages::market::product))
         .route("/pasar/foto/{kid}/{fid}/{size}", get(pages::market::photo))
         // ROUTES-MARKET-ADMIN (market settings, sellers, products, curation)
         .route(
             "/k/{kid}/pasar",
             get(pages::market_admin::settings).post(pages::market_admin::save_settings),
+        )
+        .route(
+            "/k/{kid}/pasar/merek",
+            get(pages::market_brand::brands).post(pages::market_brand::create_brand),
         )
         .route(
             "/k/{kid}/pasar/tomiko",

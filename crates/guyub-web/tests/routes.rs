@@ -155,10 +155,13 @@ const ROUTES: &[Route] = &[
     r("GET", "/pasar", Public),
     r("GET", "/pasar/k/{slug}", Public),
     r("GET", "/pasar/toko/{slug}", Public),
+    r("GET", "/pasar/merek/{slug}", Public),
     r("GET", "/pasar/p/{coop}/{slug}", Public),
     r("GET", "/pasar/foto/{kid}/{fid}/{size}", Public),
     r("GET", "/k/{kid}/pasar", Page),
     r("POST", "/k/{kid}/pasar", Page),
+    r("GET", "/k/{kid}/pasar/merek", Page),
+    r("POST", "/k/{kid}/pasar/merek", Page),
     r("POST", "/k/{kid}/pasar/tomiko", Page),
     r("POST", "/k/{kid}/pasar/tomiko/{bid}/cabut", Page),
     r("GET", "/k/{kid}/pasar/penjual/baru", Page),
@@ -750,6 +753,7 @@ async fn every_route_refuses_a_caller_who_is_not_signed_in() {
                     // exist: not found (public, so no sign-in is asked for).
                     (_, "/pasar/k/{slug}")
                     | (_, "/pasar/toko/{slug}")
+                    | (_, "/pasar/merek/{slug}")
                     | (_, "/pasar/p/{coop}/{slug}")
                     | (_, "/pasar/foto/{kid}/{fid}/{size}") => StatusCode::NOT_FOUND,
                     // The cart without a product named: refused; the checkout with an empty

@@ -279,6 +279,32 @@ async fn serve(store: Store, s: &ServeArgs) -> anyhow::Result<()> {
             }
         }
     });
+    // The certificate run: products whose halal, P-IRT or BPOM document expired lose their
+    // curation badge (suspended until the seller uploads a new one). It is idempotent, so it
+    // runs at start and then every hour. The day is WIB's (UTC+7): Indonesia's westernmost
+    // zone is the last to leave a date, so no document is suspended while its last day still
+    // runs somewhere in the country.
+    let certs = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let wib = time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC);
+            let today = time::OffsetDateTime::now_utc().to_offset(wib).date();
+            match certs.store.expire_certificates(today).await {
+                Ok(run) => {
+                    if !run.suspended.is_empty() || !run.expiring.is_empty() {
+                        tracing::info!(
+                            suspended = run.suspended.len(),
+                            expiring = run.expiring.len(),
+                            "certificate run"
+                        )
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "certificate run failed"),
+            }
+        }
+    });
     let app = guyub_web::app(state);
     let listener = tokio::net::TcpListener::bind(s.listen)
         .await

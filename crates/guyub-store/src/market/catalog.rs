@@ -33,7 +33,7 @@ use guyub_core::market::catalog::{
 use guyub_core::market::legality::{
     CertStatus, DocKind, EXPIRY_WARNING_DAYS, cert_status, check_number, validate_expiry,
 };
-use guyub_core::market::search::{index_keys, parse_query};
+use guyub_core::market::search::{QueryWord, index_keys, parse_query};
 use guyub_core::money::Rupiah;
 use guyub_core::percent::BasisPoints;
 use guyub_core::phone::Phone;
@@ -1057,6 +1057,61 @@ impl Tenant<'_> {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct BrandRow {
+    id: Uuid,
+    koperasi_id: Uuid,
+    slug: String,
+    name: String,
+    description: String,
+}
+
+impl From<BrandRow> for Brand {
+    fn from(r: BrandRow) -> Brand {
+        Brand {
+            id: BrandId(r.id),
+            koperasi_id: KoperasiId(r.koperasi_id),
+            slug: r.slug,
+            name: r.name,
+            description: r.description,
+        }
+    }
+}
+
+/// The most brands offered in a product form's list.
+const MAX_BRANDS_LISTED: i64 = 500;
+
+impl Store {
+    /// A communal brand by its public slug (its page is public; the brand row holds nothing
+    /// private).
+    pub async fn brand_by_slug(&self, slug: &str) -> StoreResult<Brand> {
+        let row: Option<BrandRow> = on_db!(self.db(), p => sqlx::query_as(
+            "SELECT id, koperasi_id, slug, name, description FROM market_brand WHERE slug = $1")
+            .bind(slug.trim()).fetch_optional(p).await)?;
+        row.map(Brand::from).ok_or(StoreError::NotFound)
+    }
+
+    /// The communal brands a seller may list a product under, by name: any coop's brand,
+    /// since a brand is shared across pesantren of different coops by design.
+    pub async fn brands(&self) -> StoreResult<Vec<Brand>> {
+        let rows: Vec<BrandRow> = on_db!(self.db(), p => sqlx::query_as(
+            "SELECT id, koperasi_id, slug, name, description FROM market_brand ORDER BY name, id LIMIT $1")
+            .bind(MAX_BRANDS_LISTED).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(Brand::from).collect())
+    }
+}
+
+impl Tenant<'_> {
+    /// The brands this coop keeps (it wrote their pages), by name.
+    pub async fn own_brands(&self) -> StoreResult<Vec<Brand>> {
+        let rows: Vec<BrandRow> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT id, koperasi_id, slug, name, description FROM market_brand
+             WHERE koperasi_id = $1 ORDER BY name, id")
+            .bind(self.koperasi_id.0).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(Brand::from).collect())
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Products: input and validation
 
@@ -1758,6 +1813,8 @@ async fn product_full(
 #[derive(sqlx::FromRow)]
 struct KeySource {
     id: Uuid,
+    created_at: OffsetDateTime,
+    min_price: i64,
     name: String,
     category: String,
     seller_name: String,
@@ -1802,7 +1859,8 @@ pub(crate) async fn refresh_listing(tx: &mut Tx, k: KoperasiId, ids: &[Uuid]) ->
     .await?;
     for chunk in ids.chunks(200) {
         let sql = in_list_sql(
-            "SELECT p.id, p.name, p.category, s.name AS seller_name, b.name AS brand_name
+            "SELECT p.id, p.created_at, p.min_price, p.name, p.category, s.name AS seller_name,
+                b.name AS brand_name
              FROM market_product p
              JOIN market_seller s ON s.koperasi_id = p.koperasi_id AND s.id = p.seller_id
              LEFT JOIN market_brand b ON b.id = p.brand_id
@@ -1822,18 +1880,50 @@ pub(crate) async fn refresh_listing(tx: &mut Tx, k: KoperasiId, ids: &[Uuid]) ->
                 &r.seller_name,
                 r.brand_name.as_deref(),
             ) {
-                token_rows.push(vec![Val::Text(key), Val::Uuid(k.0), Val::Uuid(r.id)]);
+                token_rows.push(vec![
+                    Val::Text(key),
+                    Val::Uuid(k.0),
+                    Val::Uuid(r.id),
+                    Val::Time(r.created_at),
+                    Val::Int(r.min_price),
+                ]);
             }
         }
         insert_rows(
             tx,
-            "INSERT INTO market_search_token (token, koperasi_id, product_id)",
-            3,
+            "INSERT INTO market_search_token (token, koperasi_id, product_id, created_at, min_price)",
+            5,
             &token_rows,
         )
         .await?;
+        for (sql, vals) in word_inserts(tx.engine(), &token_rows) {
+            exec_tx(tx, &sql, &vals).await?;
+        }
     }
     Ok(())
+}
+
+/// The statements that add the words of `token_rows` (first value of each row) to
+/// `market_search_word`, the vocabulary a typed prefix is expanded against. A word already
+/// there is left as it is.
+fn word_inserts(engine: crate::Engine, token_rows: &[Vec<Val>]) -> Vec<(String, Vec<Val>)> {
+    let words: std::collections::BTreeSet<&str> = token_rows
+        .iter()
+        .filter_map(|r| match r.first() {
+            Some(Val::Text(t)) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    let words: Vec<&str> = words.into_iter().collect();
+    words
+        .chunks(rows_per_statement(engine, 1))
+        .map(|chunk| {
+            let mut sql = values_sql("INSERT INTO market_search_word (token)", chunk.len(), 1);
+            sql.push_str(" ON CONFLICT DO NOTHING");
+            let vals = chunk.iter().map(|w| Val::Text((*w).to_string())).collect();
+            (sql, vals)
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3004,6 +3094,17 @@ impl BrowseSort {
         .find(|x| x.as_str() == s.trim())
     }
 
+    /// The ORDER BY on a search word's index (`market_search_token t`), which keeps the
+    /// sort keys that do not change with sales; `None` for best-selling.
+    fn token_order(self) -> Option<&'static str> {
+        match self {
+            BrowseSort::Terbaru => Some("t.created_at DESC, t.product_id DESC"),
+            BrowseSort::Termurah => Some("t.min_price, t.product_id"),
+            BrowseSort::Termahal => Some("t.min_price DESC, t.product_id DESC"),
+            BrowseSort::Terlaris => None,
+        }
+    }
+
     /// The ORDER BY of the inner query (on `p`) and of the outer one (on `x`).
     fn order(self, t: &str) -> String {
         match self {
@@ -3038,6 +3139,8 @@ pub struct BrowseFilter {
     pub koperasi: Option<KoperasiId>,
     /// One seller's storefront.
     pub seller: Option<SellerId>,
+    /// One communal brand's page: its products across every coop that lists under it.
+    pub brand: Option<BrandId>,
     pub sort: BrowseSort,
     /// Cards per page, 1 to [`MAX_PAGE`] (0 means 24).
     pub limit: i64,
@@ -3109,6 +3212,96 @@ impl Binds {
 /// sorts right after `z` in byte order).
 fn prefix_end(key: &str) -> String {
     format!("{key}{{")
+}
+
+/// The most words a typed prefix is expanded to before the search falls back to reading the
+/// whole key range and sorting it (a one- or two-letter prefix of many words).
+const MAX_PREFIX_WORDS: i64 = 16;
+
+/// Which rows a search starts from.
+enum Driver {
+    /// No words: browse the listed products.
+    All,
+    /// The rarest word's keys (one exact word, or the few words of a typed prefix), each read
+    /// from its index in the page's order: a page costs about one page of index rows.
+    Words(Vec<String>),
+    /// One word's keys, joined and sorted (best-selling order).
+    Word(String),
+    /// Every key in `[lo, hi)`, joined and sorted (best-selling order, or a prefix of many
+    /// words).
+    Range(String, String),
+}
+
+/// How a search reads its products: the driving word, and the other words as filters.
+struct SearchPlan<'q> {
+    driver: Driver,
+    filters: Vec<&'q QueryWord>,
+}
+
+impl Store {
+    /// Chooses the driving word of a search: the rarest (counted up to a cap), an exact word
+    /// before a prefix one of the same count. `None` when a word has no product at all (the
+    /// page is empty without reading further).
+    async fn search_plan<'q>(
+        &self,
+        words: &'q [QueryWord],
+        sort: BrowseSort,
+    ) -> StoreResult<Option<SearchPlan<'q>>> {
+        if words.is_empty() {
+            return Ok(Some(SearchPlan {
+                driver: Driver::All,
+                filters: vec![],
+            }));
+        }
+        let mut counted = Vec::with_capacity(words.len());
+        for w in words {
+            let n: i64 = if w.prefix {
+                on_db!(self.db(), p => sqlx::query_scalar(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM market_search_token
+                     WHERE token >= $1 AND token < $2 LIMIT $3) x")
+                    .bind(&w.key).bind(prefix_end(&w.key)).bind(COUNT_CAP).fetch_one(p).await)?
+            } else {
+                on_db!(self.db(), p => sqlx::query_scalar(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM market_search_token
+                     WHERE token = $1 LIMIT $2) x")
+                    .bind(&w.key).bind(COUNT_CAP).fetch_one(p).await)?
+            };
+            if n == 0 {
+                return Ok(None);
+            }
+            counted.push((n, w.prefix, w));
+        }
+        counted.sort_by_key(|(n, prefix, _)| (*n, *prefix));
+        let mut ranked = counted.into_iter().map(|(_, _, w)| w);
+        let Some(first) = ranked.next() else {
+            return Ok(None);
+        };
+        let filters = ranked.collect();
+        let ordered = sort.token_order().is_some();
+        let driver = if !first.prefix {
+            if ordered {
+                Driver::Words(vec![first.key.clone()])
+            } else {
+                Driver::Word(first.key.clone())
+            }
+        } else {
+            let expanded: Vec<String> = if ordered {
+                on_db!(self.db(), p => sqlx::query_scalar(
+                    "SELECT token FROM market_search_word WHERE token >= $1 AND token < $2
+                     ORDER BY token LIMIT $3")
+                    .bind(&first.key).bind(prefix_end(&first.key)).bind(MAX_PREFIX_WORDS + 1)
+                    .fetch_all(p).await)?
+            } else {
+                vec![]
+            };
+            if ordered && !expanded.is_empty() && expanded.len() as i64 <= MAX_PREFIX_WORDS {
+                Driver::Words(expanded)
+            } else {
+                Driver::Range(first.key.clone(), prefix_end(&first.key))
+            }
+        };
+        Ok(Some(SearchPlan { driver, filters }))
+    }
 }
 
 fn cursor_of(sort: BrowseSort, r: &CardRow) -> String {
@@ -3223,6 +3416,19 @@ impl Store {
             let ph = b.push(Val::Uuid(s.0));
             conds.push(format!("p.seller_id = {ph}"));
         }
+        if let Some(br) = f.brand {
+            let ph = b.push(Val::Uuid(br.0));
+            conds.push(format!("p.brand_id = {ph}"));
+        }
+        let query = parse_query(f.q.as_deref().unwrap_or(""));
+        let plan = match self.search_plan(&query.words, f.sort).await? {
+            Some(plan) => plan,
+            None => return Ok(BrowsePage::default()),
+        };
+        // In token order the page is read from the driver word's index in the sort's order,
+        // so the paging bound is written on the index's columns (`t`), as a range the index
+        // can seek to.
+        let on_tokens = matches!(&plan.driver, Driver::Words(_));
         let mut offset = f.offset.clamp(0, MAX_OFFSET);
         if let Some(c) = f.cursor.as_deref().filter(|c| !c.is_empty()) {
             offset = 0;
@@ -3238,90 +3444,107 @@ impl Store {
                                 "The page link is not valid",
                             )
                         })?;
-                    ("p.created_at", b.push(Val::Time(t)), "<")
+                    ("created_at", b.push(Val::Time(t)), "<")
                 }
-                BrowseSort::Termurah => ("p.min_price", b.push(Val::Int(v)), ">"),
-                BrowseSort::Termahal => ("p.min_price", b.push(Val::Int(v)), "<"),
-                BrowseSort::Terlaris => ("p.sold_count", b.push(Val::Int(v)), "<"),
+                BrowseSort::Termurah => ("min_price", b.push(Val::Int(v)), ">"),
+                BrowseSort::Termahal => ("min_price", b.push(Val::Int(v)), "<"),
+                BrowseSort::Terlaris => ("sold_count", b.push(Val::Int(v)), "<"),
+            };
+            let (tab, id_col) = if on_tokens {
+                ("t", "t.product_id")
+            } else {
+                ("p", "p.id")
             };
             conds.push(format!(
-                "({col} {op} {vp} OR ({col} = {vp} AND p.id {op} {idp}))"
+                "{tab}.{col} {op}= {vp} AND ({tab}.{col} {op} {vp} OR {id_col} {op} {idp})"
             ));
         }
-        let query = parse_query(f.q.as_deref().unwrap_or(""));
-        let from = if query.words.is_empty() {
-            "market_product p".to_string()
-        } else {
-            // The rarest word drives; an exact word before a prefix one of the same count.
-            let mut counted = Vec::with_capacity(query.words.len());
-            for w in &query.words {
-                let n: i64 = if w.prefix {
-                    on_db!(self.db(), p => sqlx::query_scalar(
-                        "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM market_search_token
-                         WHERE token >= $1 AND token < $2 LIMIT $3) x")
-                        .bind(&w.key).bind(prefix_end(&w.key)).bind(COUNT_CAP).fetch_one(p).await)?
-                } else {
-                    on_db!(self.db(), p => sqlx::query_scalar(
-                        "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM market_search_token
-                         WHERE token = $1 LIMIT $2) x")
-                        .bind(&w.key).bind(COUNT_CAP).fetch_one(p).await)?
-                };
-                if n == 0 {
-                    return Ok(BrowsePage::default());
-                }
-                counted.push((n, w.prefix, w));
-            }
-            counted.sort_by_key(|(n, prefix, _)| (*n, *prefix));
-            let mut words = counted.into_iter().map(|(_, _, w)| w);
-            let Some(driver) = words.next() else {
-                return Ok(BrowsePage::default());
-            };
-            for w in words {
-                let cond = if w.prefix {
-                    let lo = b.push(Val::Text(w.key.clone()));
-                    let hi = b.push(Val::Text(prefix_end(&w.key)));
-                    format!("o.token >= {lo} AND o.token < {hi}")
-                } else {
-                    let ph = b.push(Val::Text(w.key.clone()));
-                    format!("o.token = {ph}")
-                };
-                conds.push(format!(
-                    "EXISTS (SELECT 1 FROM market_search_token o
-                      WHERE o.koperasi_id = p.koperasi_id AND o.product_id = p.id AND {cond})"
-                ));
-            }
-            if driver.prefix {
-                let lo = b.push(Val::Text(driver.key.clone()));
-                let hi = b.push(Val::Text(prefix_end(&driver.key)));
-                format!(
-                    "(SELECT DISTINCT koperasi_id, product_id FROM market_search_token
-                      WHERE token >= {lo} AND token < {hi}) t
-                     JOIN market_product p ON p.koperasi_id = t.koperasi_id AND p.id = t.product_id"
-                )
+        for w in &plan.filters {
+            let cond = if w.prefix {
+                let lo = b.push(Val::Text(w.key.clone()));
+                let hi = b.push(Val::Text(prefix_end(&w.key)));
+                format!("o.token >= {lo} AND o.token < {hi}")
             } else {
-                let ph = b.push(Val::Text(driver.key.clone()));
+                let ph = b.push(Val::Text(w.key.clone()));
+                format!("o.token = {ph}")
+            };
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM market_search_token o
+                  WHERE o.koperasi_id = p.koperasi_id AND o.product_id = p.id AND {cond})"
+            ));
+        }
+        const CARD_COLS: &str = "p.koperasi_id, p.id, p.seller_id, p.name, p.slug, p.min_price,
+            p.cover_photo_id, p.is_opop, p.is_halal, p.regency_code, p.created_at, p.sold_count";
+        let conds = conds.join(" AND ");
+        let page = limit + 1;
+        let hits = match &plan.driver {
+            Driver::All => format!(
+                "SELECT {CARD_COLS} FROM market_product p WHERE {conds}
+                 ORDER BY {} LIMIT {page} OFFSET {offset}",
+                f.sort.order("p")
+            ),
+            Driver::Word(word) => {
+                let ph = b.push(Val::Text(word.clone()));
                 format!(
-                    "market_search_token t
-                     JOIN market_product p ON p.koperasi_id = t.koperasi_id AND p.id = t.product_id AND t.token = {ph}"
+                    "SELECT {CARD_COLS} FROM market_search_token t
+                     JOIN market_product p ON p.koperasi_id = t.koperasi_id AND p.id = t.product_id
+                     WHERE t.token = {ph} AND {conds} ORDER BY {} LIMIT {page} OFFSET {offset}",
+                    f.sort.order("p")
                 )
+            }
+            Driver::Range(lo, hi) => {
+                let (lo, hi) = (b.push(Val::Text(lo.clone())), b.push(Val::Text(hi.clone())));
+                format!(
+                    "SELECT {CARD_COLS}
+                     FROM (SELECT DISTINCT koperasi_id, product_id FROM market_search_token
+                           WHERE token >= {lo} AND token < {hi}) t
+                     JOIN market_product p ON p.koperasi_id = t.koperasi_id AND p.id = t.product_id
+                     WHERE {conds} ORDER BY {} LIMIT {page} OFFSET {offset}",
+                    f.sort.order("p")
+                )
+            }
+            Driver::Words(words) => {
+                // `CROSS JOIN` keeps the word's index as the outer loop on SQLite (its
+                // planner does not reorder a cross join); PostgreSQL reads it as a plain join.
+                let order = f.sort.token_order().unwrap_or("");
+                let one = |b: &mut Binds, word: &str, n: i64, off: i64| {
+                    let ph = b.push(Val::Text(word.to_string()));
+                    format!(
+                        "SELECT {CARD_COLS} FROM market_search_token t CROSS JOIN market_product p
+                         WHERE t.token = {ph} AND p.koperasi_id = t.koperasi_id AND p.id = t.product_id
+                           AND {conds}
+                         ORDER BY {order} LIMIT {n} OFFSET {off}"
+                    )
+                };
+                if let [word] = words.as_slice() {
+                    one(&mut b, word, page, offset)
+                } else {
+                    // A prefix of a few words: each word's first rows in order, merged. A
+                    // product with two of the words comes twice and is kept once.
+                    let parts: Vec<String> = words
+                        .iter()
+                        .enumerate()
+                        .map(|(i, w)| {
+                            format!("SELECT * FROM ({}) w{i}", one(&mut b, w, page + offset, 0))
+                        })
+                        .collect();
+                    format!(
+                        "SELECT DISTINCT * FROM ({}) u ORDER BY {} LIMIT {page} OFFSET {offset}",
+                        parts.join(" UNION ALL "),
+                        f.sort.order("u")
+                    )
+                }
             }
         };
         let sql = format!(
             "SELECT x.koperasi_id, x.id, x.name, x.slug, x.min_price, x.cover_photo_id, x.is_opop, x.is_halal,
                 x.regency_code, x.created_at, x.sold_count, s.name AS seller_name, s.slug AS seller_slug,
                 k.name AS coop_name, m.slug AS coop_slug
-             FROM (SELECT p.koperasi_id, p.id, p.seller_id, p.name, p.slug, p.min_price, p.cover_photo_id,
-                    p.is_opop, p.is_halal, p.regency_code, p.created_at, p.sold_count
-                   FROM {from}
-                   WHERE {}
-                   ORDER BY {} LIMIT {} OFFSET {offset}) x
+             FROM ({hits}) x
              JOIN market_seller s ON s.koperasi_id = x.koperasi_id AND s.id = x.seller_id
              JOIN koperasi k ON k.id = x.koperasi_id
              LEFT JOIN market_settings m ON m.koperasi_id = x.koperasi_id
              ORDER BY {}",
-            conds.join(" AND "),
-            f.sort.order("p"),
-            limit + 1,
             f.sort.order("x"),
         );
         let vals = b.0;
@@ -3383,6 +3606,8 @@ pub struct ProductPage {
     pub seller: Seller,
     pub coop_name: String,
     pub coop_slug: String,
+    /// The communal brand the product is listed under, if any.
+    pub brand: Option<Brand>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -3461,11 +3686,21 @@ impl Store {
         product.history.clear();
         product.variants.retain(|v| v.active);
         let seller = self.tenant(k).seller(product.summary.seller_id).await?;
+        let brand = match product.summary.brand_id {
+            Some(b) => {
+                let row: Option<BrandRow> = on_db!(self.db(), p => sqlx::query_as(
+                    "SELECT id, koperasi_id, slug, name, description FROM market_brand WHERE id = $1")
+                    .bind(b.0).fetch_optional(p).await)?;
+                row.map(Brand::from)
+            }
+            None => None,
+        };
         Ok(ProductPage {
             product,
             seller,
             coop_name: sf.name,
             coop_slug: sf.slug,
+            brand,
         })
     }
 }
@@ -3788,7 +4023,13 @@ pub async fn fill_market(db: &Db, coops: usize, products: usize) -> StoreResult<
             let created = t - Duration::seconds(n as i64);
             let seller_name = format!("UMKM {} {c}", FILL_NAMES[(c / 3) % FILL_NAMES.len()]);
             for key in product_keys(&name, cat.as_str(), &seller_name, None) {
-                trows.push(vec![Val::Text(key), Val::Uuid(coop_ids[c]), Val::Uuid(pid)]);
+                trows.push(vec![
+                    Val::Text(key),
+                    Val::Uuid(coop_ids[c]),
+                    Val::Uuid(pid),
+                    Val::Time(created),
+                    Val::Int(price),
+                ]);
             }
             prows.push(vec![
                 Val::Uuid(coop_ids[c]),
@@ -3830,11 +4071,15 @@ pub async fn fill_market(db: &Db, coops: usize, products: usize) -> StoreResult<
         .await?;
         insert_rows_db(
             db,
-            "INSERT INTO market_search_token (token, koperasi_id, product_id)",
-            3,
+            "INSERT INTO market_search_token (token, koperasi_id, product_id, created_at, min_price)",
+            5,
             &trows,
         )
         .await?;
+        for (sql, vals) in word_inserts(db.engine(), &trows) {
+            on_db!(db, p => bind_vals!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), vals)
+                .execute(p).await.map(|_| ()))?;
+        }
         report.products += end - i;
         report.tokens += trows.len();
         i = end;

@@ -393,6 +393,35 @@ pub async fn seller_storefront(
     .await
 }
 
+/// `GET /pasar/merek/{slug}`: a communal brand's page, its products across every coop that
+/// lists under it (OPOP pesantren sharing one product line).
+pub async fn brand_page(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(slug): Path<String>,
+    Query(q): Query<BrowseQuery>,
+) -> WebResult<Response> {
+    let brand = state.store.brand_by_slug(&slug).await?;
+    let p = page_for(&caller, &headers, &uri, "market-title").titled(brand.name.clone());
+    let intro = match brand.description.trim() {
+        "" => p.t("market-brand-shared"),
+        d => format!("{} · {d}", p.t("market-brand-shared")),
+    };
+    let id = brand.id;
+    browse_page(
+        &state,
+        p,
+        &q,
+        format!("/pasar/merek/{}", brand.slug),
+        brand.name.clone(),
+        intro,
+        |f| f.brand = Some(id),
+    )
+    .await
+}
+
 /// A variant as the product page lists it.
 pub struct VariantView {
     pub id: String,
@@ -432,6 +461,8 @@ pub struct ProductTpl {
     pub seller_wa: Option<String>,
     pub coop_name: String,
     pub coop_href: String,
+    /// The communal brand's name and page, when listed under one.
+    pub brand: Option<(String, String)>,
     pub region: String,
     pub opop: bool,
     pub halal: bool,
@@ -541,6 +572,10 @@ pub async fn product(
         }),
         coop_name: page.coop_name.clone(),
         coop_href: format!("/pasar/k/{}", page.coop_slug),
+        brand: page
+            .brand
+            .as_ref()
+            .map(|b| (b.name.clone(), format!("/pasar/merek/{}", b.slug))),
         region: region::lookup(&s.regency_code)
             .unwrap_or_default()
             .to_string(),

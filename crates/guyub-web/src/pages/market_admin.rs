@@ -23,7 +23,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use guyub_core::coop::CoopTier;
 use guyub_core::identity::Role;
-use guyub_core::ids::{KoperasiId, MemberId};
+use guyub_core::ids::{BrandId, KoperasiId, MemberId};
 use guyub_core::market::catalog::{
     Category, CurationAction, Face, ListingScope, ProductStatus, Stock, Weight, allowed_actions,
 };
@@ -35,9 +35,9 @@ use guyub_core::{FieldError, Lang, Msg, fmt_id};
 use guyub_store::StoreError;
 use guyub_store::coop::Koperasi;
 use guyub_store::market::catalog::{
-    DocInput, FilePurpose, FileSize, MarketFileId, MarketProductId, MarketSettingsInput, NewFile,
-    Product, ProductInput, QueueFilter, Seller, SellerId, SellerInput, SellerKind, VariantId,
-    VariantInput, slugify,
+    Brand, DocInput, FilePurpose, FileSize, MarketFileId, MarketProductId, MarketSettingsInput,
+    NewFile, Product, ProductInput, QueueFilter, Seller, SellerId, SellerInput, SellerKind,
+    VariantId, VariantInput, slugify,
 };
 use guyub_store::member::MemberQuery;
 use serde::Deserialize;
@@ -1170,6 +1170,8 @@ pub struct ProductFields {
     pub category: String,
     pub description: String,
     pub faces: BTreeSet<String>,
+    /// The communal brand's id, or empty.
+    pub brand: String,
     pub wholesale_only: bool,
     pub variants: Vec<VariantRow>,
     pub docs: Vec<DocRow>,
@@ -1195,6 +1197,7 @@ impl ProductFields {
             let v = v.clone();
             match k.as_str() {
                 "_csrf" => f.csrf = v,
+                "brand" => f.brand = v,
                 "name" => f.name = v,
                 "category" => f.category = v,
                 "description" => f.description = v,
@@ -1251,6 +1254,7 @@ impl ProductFields {
             category: s.category.as_str().into(),
             description: s.description.clone(),
             faces: s.faces.faces().iter().map(|x| x.as_str().into()).collect(),
+            brand: s.brand_id.map(|b| b.to_string()).unwrap_or_default(),
             wholesale_only: s.wholesale_only,
             variants: p
                 .variants
@@ -1431,6 +1435,19 @@ impl ProductFields {
             });
             doc_rows.push(d.idx);
         }
+        let brand = match self.brand.trim() {
+            "" => None,
+            b => {
+                let id = BrandId::parse(b);
+                if id.is_none() {
+                    errors.push(FieldError::new(
+                        "brand",
+                        Msg::new("Merek bersama tidak ditemukan", "Shared brand not found"),
+                    ));
+                }
+                id
+            }
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -1440,7 +1457,7 @@ impl ProductFields {
                 category: self.category.clone(),
                 description: self.description.clone(),
                 faces,
-                brand: None,
+                brand,
                 wholesale_only: self.wholesale_only,
                 variants,
                 docs,
@@ -1664,6 +1681,8 @@ struct ProductTpl {
     has_errors: bool,
     categories: Vec<Choice>,
     faces: Vec<Choice>,
+    /// The communal brands to list under (the first is "none").
+    brands: Vec<Choice>,
     doc_kinds: Vec<(&'static str, &'static str)>,
 }
 
@@ -1672,6 +1691,7 @@ fn product_page(
     caller: &Caller,
     ctx: &MarketCtx,
     seller: &Seller,
+    brands: &[Brand],
     product: Option<(&Product, Option<&str>)>,
     mut f: ProductFields,
     errors: &[FieldError],
@@ -1700,6 +1720,17 @@ fn product_page(
             selected: f.faces.contains(v),
         })
         .collect();
+    let brands = std::iter::once(Choice {
+        value: String::new(),
+        label: p.t("madm-brand-none"),
+        selected: f.brand.trim().is_empty(),
+    })
+    .chain(brands.iter().map(|b| Choice {
+        value: b.id.to_string(),
+        label: b.name.clone(),
+        selected: f.brand.trim() == b.id.to_string(),
+    }))
+    .collect();
     ProductTpl {
         p,
         action,
@@ -1708,6 +1739,7 @@ fn product_page(
         info,
         categories: choices(Category::choices(lang), &f.category),
         faces,
+        brands,
         doc_kinds: DocKind::choices(lang),
         f,
         errors: rest,
@@ -1735,6 +1767,7 @@ pub async fn new_product_form(
 ) -> WebResult<Response> {
     let ctx = market_access(&state, &caller, &kid).await?;
     let s = seller_in(&state, &ctx, &sid).await?;
+    let brands = state.store.brands().await?;
     let mut f = ProductFields {
         category: s.category.as_str().into(),
         ..Default::default()
@@ -1745,7 +1778,7 @@ pub async fn new_product_form(
     }
     let rows = q.baris.unwrap_or(EXTRA_ROWS).clamp(1, MAX_ROWS);
     let f = f.with_blank_rows(rows, EXTRA_DOC_ROWS);
-    let page = product_page(&caller, &ctx, &s, None, f, &[], None, vec![], None);
+    let page = product_page(&caller, &ctx, &s, &brands, None, f, &[], None, vec![], None);
     Ok(render(&page))
 }
 
@@ -1759,14 +1792,26 @@ pub async fn create_product(
     let f = ProductFields::parse(&pairs);
     caller.check_csrf(&f.csrf)?;
     let s = seller_in(&state, &ctx, &sid).await?;
+    let brands = state.store.brands().await?;
     if f.more {
         let f = f.with_blank_rows(EXTRA_ROWS, 1);
-        let page = product_page(&caller, &ctx, &s, None, f, &[], None, vec![], None);
+        let page = product_page(&caller, &ctx, &s, &brands, None, f, &[], None, vec![], None);
         return Ok(render(&page));
     }
     let refused = |f: ProductFields, errors: &[FieldError], general: Option<&Msg>, st| {
         let f = f.with_blank_rows(1, 1);
-        let page = product_page(&caller, &ctx, &s, None, f, errors, general, vec![], None);
+        let page = product_page(
+            &caller,
+            &ctx,
+            &s,
+            &brands,
+            None,
+            f,
+            errors,
+            general,
+            vec![],
+            None,
+        );
         render_status(st, &page)
     };
     let (input, rows, doc_rows) = match f.input() {
@@ -1814,12 +1859,14 @@ pub async fn edit_product_form(
     let p = product_in(&state, &ctx, &pid).await?;
     let s = seller_of(&state, &ctx, &p).await?;
     let slug = coop_slug(&state, ctx.coop.id).await?;
+    let brands = state.store.brands().await?;
     let rows = q.baris.unwrap_or(EXTRA_ROWS).clamp(1, MAX_ROWS);
     let f = ProductFields::of(&p).with_blank_rows(rows, EXTRA_DOC_ROWS);
     let page = product_page(
         &caller,
         &ctx,
         &s,
+        &brands,
         Some((&p, slug.as_deref())),
         f,
         &[],
@@ -1842,11 +1889,23 @@ pub async fn update_product(
     let p = product_in(&state, &ctx, &pid).await?;
     let s = seller_of(&state, &ctx, &p).await?;
     let slug = coop_slug(&state, ctx.coop.id).await?;
+    let brands = state.store.brands().await?;
     let show = |f: ProductFields, errors: &[FieldError], general: Option<&Msg>| {
         let rows = if f.more { EXTRA_ROWS } else { 1 };
         let f = f.with_blank_rows(rows, 1);
         let at = Some((&p, slug.as_deref()));
-        product_page(&caller, &ctx, &s, at, f, errors, general, vec![], None)
+        product_page(
+            &caller,
+            &ctx,
+            &s,
+            &brands,
+            at,
+            f,
+            errors,
+            general,
+            vec![],
+            None,
+        )
     };
     if f.more {
         return Ok(render(&show(f, &[], None)));
@@ -1886,11 +1945,13 @@ async fn upload_refused(
 ) -> WebResult<Response> {
     let s = seller_of(state, ctx, p).await?;
     let slug = coop_slug(state, ctx.coop.id).await?;
+    let brands = state.store.brands().await?;
     let f = ProductFields::of(p).with_blank_rows(EXTRA_ROWS, EXTRA_DOC_ROWS);
     let page = product_page(
         caller,
         ctx,
         &s,
+        &brands,
         Some((p, slug.as_deref())),
         f,
         &[],

@@ -15,6 +15,7 @@ pub mod home;
 pub mod import;
 pub mod market;
 pub mod market_admin;
+pub mod market_brand;
 pub mod market_order;
 pub mod members;
 pub mod payment;
