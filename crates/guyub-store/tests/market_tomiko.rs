@@ -524,9 +524,10 @@ store_test!(confirm_never_oversells_under_a_race, |s| {
         .await
         .unwrap()
         .id;
+    let (t1, t2, actor) = (s.tenant(w.s), s.tenant(w.s), staff());
     let (r1, r2) = tokio::join!(
-        s.tenant(w.s).confirm_tomiko_po(&staff(), id),
-        s.tenant(w.s).confirm_tomiko_po(&staff(), id)
+        t1.confirm_tomiko_po(&actor, id),
+        t2.confirm_tomiko_po(&actor, id)
     );
     assert_eq!(u8::from(r1.is_ok()) + u8::from(r2.is_ok()), 1);
     assert_eq!(stock_cost(&s, w.s, w.gula).await.0, 97);
@@ -558,10 +559,10 @@ store_test!(cancel_returns_stock_once, |s| {
         a.cancel_tomiko_po(&staff(), PoSide::Buyer, w.s, p2.id).await,
         Err(StoreError::Conflict(_))
     ));
+    let (t2, actor) = (s.tenant(w.s), staff());
     let (r1, r2) = tokio::join!(
-        seller.cancel_tomiko_po(&staff(), PoSide::Seller, w.s, p2.id),
-        s.tenant(w.s)
-            .cancel_tomiko_po(&staff(), PoSide::Seller, w.s, p2.id)
+        seller.cancel_tomiko_po(&actor, PoSide::Seller, w.s, p2.id),
+        t2.cancel_tomiko_po(&actor, PoSide::Seller, w.s, p2.id)
     );
     assert_eq!(u8::from(r1.is_ok()) + u8::from(r2.is_ok()), 1);
     assert_eq!(stock_cost(&s, w.s, w.beras).await.0, 100);
@@ -596,9 +597,10 @@ store_test!(placing_is_idempotent_and_pos_are_private, |s| {
     assert_eq!(count(&s, "SELECT COUNT(*) FROM tomiko_po").await, 1);
     // Concurrent replays: still one.
     input.idem_key = Some("po-kpa-2".into());
+    let (a2, actor) = (s.tenant(w.a), staff());
     let (r1, r2) = tokio::join!(
-        a.place_tomiko_po(&staff(), &input),
-        s.tenant(w.a).place_tomiko_po(&staff(), &input)
+        a.place_tomiko_po(&actor, &input),
+        a2.place_tomiko_po(&actor, &input)
     );
     assert_eq!(r1.unwrap().id, r2.unwrap().id);
     assert_eq!(count(&s, "SELECT COUNT(*) FROM tomiko_po").await, 2);
