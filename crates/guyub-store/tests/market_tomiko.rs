@@ -192,10 +192,43 @@ async fn world(s: &Store) -> World {
         100,
     )
     .await;
-    let gula = variant(s, sec, gudang, "Gula Karton", "tomiko", 720_000, "", 648_000, 100).await;
-    let public = variant(s, sec, gudang, "Kaos Puskop", "umkm", 50_000, "", 30_000, 100).await;
+    let gula = variant(
+        s,
+        sec,
+        gudang,
+        "Gula Karton",
+        "tomiko",
+        720_000,
+        "",
+        648_000,
+        100,
+    )
+    .await;
+    let public = variant(
+        s,
+        sec,
+        gudang,
+        "Kaos Puskop",
+        "umkm",
+        50_000,
+        "",
+        30_000,
+        100,
+    )
+    .await;
     let toko_a = unit_seller(s, a, "toko-kpa").await;
-    let a_beras = variant(s, a, toko_a, "Beras Eceran", "umkm", 320_000, "", 290_000, 10).await;
+    let a_beras = variant(
+        s,
+        a,
+        toko_a,
+        "Beras Eceran",
+        "umkm",
+        320_000,
+        "",
+        290_000,
+        10,
+    )
+    .await;
     World {
         s: sec,
         a,
@@ -372,7 +405,13 @@ store_test!(tempo_journey_books_both_sides, |s| {
     // Lists: the buyer sees it bought, the seller sold; N sees nothing.
     assert_eq!(buyer.tomiko_pos_bought(10).await.unwrap().len(), 1);
     assert_eq!(seller.tomiko_pos_sold(None, 10).await.unwrap().len(), 1);
-    assert!(s.tenant(w.n).tomiko_pos_bought(10).await.unwrap().is_empty());
+    assert!(
+        s.tenant(w.n)
+            .tomiko_pos_bought(10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(matches!(
         s.tenant(w.n).tomiko_po(w.s, p.id).await,
         Err(StoreError::NotFound)
@@ -515,7 +554,11 @@ store_test!(confirm_never_oversells_under_a_race, |s| {
     assert_eq!(ok, 2, "100 in stock, 40 each: exactly two confirmations");
     assert_eq!(stock_cost(&s, w.s, w.beras).await.0, 20);
     assert_eq!(
-        count(&s, "SELECT COUNT(*) FROM tomiko_po WHERE status = 'dikonfirmasi'").await,
+        count(
+            &s,
+            "SELECT COUNT(*) FROM tomiko_po WHERE status = 'dikonfirmasi'"
+        )
+        .await,
         2
     );
     // The same PO confirmed twice at once: once.
@@ -539,7 +582,10 @@ store_test!(cancel_returns_stock_once, |s| {
     let seller = s.tenant(w.s);
     // The buyer cancels before confirmation: nothing to give back.
     let p1 = a
-        .place_tomiko_po(&staff(), &po(w.s, &[(w.beras, 12)], PaymentTerms::Tempo(30)))
+        .place_tomiko_po(
+            &staff(),
+            &po(w.s, &[(w.beras, 12)], PaymentTerms::Tempo(30)),
+        )
         .await
         .unwrap();
     let c = a
@@ -550,13 +596,17 @@ store_test!(cancel_returns_stock_once, |s| {
     assert_eq!(stock_cost(&s, w.s, w.beras).await.0, 100);
     // After confirmation only the seller may cancel; the stock comes back once.
     let p2 = a
-        .place_tomiko_po(&staff(), &po(w.s, &[(w.beras, 12), (w.gula, 4)], PaymentTerms::Tempo(30)))
+        .place_tomiko_po(
+            &staff(),
+            &po(w.s, &[(w.beras, 12), (w.gula, 4)], PaymentTerms::Tempo(30)),
+        )
         .await
         .unwrap();
     seller.confirm_tomiko_po(&staff(), p2.id).await.unwrap();
     assert_eq!(stock_cost(&s, w.s, w.beras).await.0, 88);
     assert!(matches!(
-        a.cancel_tomiko_po(&staff(), PoSide::Buyer, w.s, p2.id).await,
+        a.cancel_tomiko_po(&staff(), PoSide::Buyer, w.s, p2.id)
+            .await,
         Err(StoreError::Conflict(_))
     ));
     let (t2, actor) = (s.tenant(w.s), staff());
@@ -607,12 +657,17 @@ store_test!(placing_is_idempotent_and_pos_are_private, |s| {
     // The same key of another coop is its own.
     let mut other = po(w.s, &[(w.beras, 1)], PaymentTerms::Tunai);
     other.idem_key = Some("po-kpa-1".into());
-    let pn = s.tenant(w.n).place_tomiko_po(&staff(), &other).await.unwrap();
+    let pn = s
+        .tenant(w.n)
+        .place_tomiko_po(&staff(), &other)
+        .await
+        .unwrap();
     assert_ne!(pn.id, p1.id);
     // Another coop's PO: not found, for every step and read.
     let n = s.tenant(w.n);
     assert!(matches!(
-        n.cancel_tomiko_po(&staff(), PoSide::Buyer, w.s, p1.id).await,
+        n.cancel_tomiko_po(&staff(), PoSide::Buyer, w.s, p1.id)
+            .await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
@@ -624,7 +679,11 @@ store_test!(placing_is_idempotent_and_pos_are_private, |s| {
         Err(StoreError::NotFound)
     ));
     assert_eq!(
-        count(&s, "SELECT COUNT(*) FROM tomiko_po WHERE status = 'diajukan'").await,
+        count(
+            &s,
+            "SELECT COUNT(*) FROM tomiko_po WHERE status = 'diajukan'"
+        )
+        .await,
         3
     );
 });

@@ -9,14 +9,14 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 use guyub_core::coop::{Bylaws, CoopKind, CoopPattern, CoopTier, CoopTimeZone};
-use guyub_core::region::RegionCode;
-use guyub_store::coop::CoopData;
 use guyub_core::identity::Role;
 use guyub_core::ids::{KoperasiId, UserId};
 use guyub_core::market::catalog::{CurationAction, Face, ListingScope};
 use guyub_core::market::tomiko::PoStatus;
 use guyub_core::percent::BasisPoints;
+use guyub_core::region::RegionCode;
 use guyub_store::Actor;
+use guyub_store::coop::CoopData;
 use guyub_store::identity::NewGrant;
 use guyub_store::market::catalog::{
     MarketSettingsInput, ProductInput, SellerInput, SellerKind, VariantInput,
@@ -93,7 +93,9 @@ async fn setup(w: &World) -> Tomiko {
     )
     .await
     .expect("settings");
-    t.grant_tomiko_access(&actor, w.a, 30).await.expect("access");
+    t.grant_tomiko_access(&actor, w.a, 30)
+        .await
+        .expect("access");
     let unit = t
         .create_seller(
             &actor,
@@ -189,7 +191,12 @@ async fn pos_of(w: &World, k: KoperasiId) -> usize {
 }
 
 async fn stock(w: &World, tm: &Tomiko) -> i64 {
-    w.store.tenant(w.a).tomiko_catalogue(tm.s).await.expect("catalogue")[0].stock
+    w.store
+        .tenant(w.a)
+        .tomiko_catalogue(tm.s)
+        .await
+        .expect("catalogue")[0]
+        .stock
 }
 
 #[tokio::test]
@@ -201,7 +208,9 @@ async fn journey_and_bad_input() {
     let field = format!("q_{}", tm.beras);
 
     // The buyer's index lists the catalogue; the catalogue shows the tier.
-    let r = w.get(&format!("/k/{a}/tomiko"), As::Browser(&tm.buyer)).await;
+    let r = w
+        .get(&format!("/k/{a}/tomiko"), As::Browser(&tm.buyer))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("Puskop Jatim"));
     let r = w.get(&cat, As::Browser(&tm.buyer)).await;
@@ -212,7 +221,10 @@ async fn journey_and_bad_input() {
     // A coop without access: a friendly 403 page, never the prices; its post writes nothing.
     let b = w.b;
     let r = w
-        .get(&format!("/k/{b}/tomiko/katalog/{s}"), As::Browser(&tm.stranger))
+        .get(
+            &format!("/k/{b}/tomiko/katalog/{s}"),
+            As::Browser(&tm.stranger),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.text().contains("tmk-no-access") || r.text().contains("belum mendapat akses"));
@@ -239,7 +251,11 @@ async fn journey_and_bad_input() {
         ("", "belum berisi barang"),
     ] {
         let r = w
-            .post_form(&cat, As::Browser(&tm.buyer), po_form(&tm.buyer.csrf, "bad", &field, qty))
+            .post_form(
+                &cat,
+                As::Browser(&tm.buyer),
+                po_form(&tm.buyer.csrf, "bad", &field, qty),
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{qty}");
         assert!(r.text().contains(says), "{qty}: {}", r.text());
@@ -255,13 +271,21 @@ async fn journey_and_bad_input() {
 
     // Placing, and a replay of the same form: one PO.
     let good = po_form(&tm.buyer.csrf, "idem-1", &field, "12");
-    let r1 = w.post_form(&cat, As::Browser(&tm.buyer), good.clone()).await;
+    let r1 = w
+        .post_form(&cat, As::Browser(&tm.buyer), good.clone())
+        .await;
     assert_eq!(r1.status, StatusCode::SEE_OTHER, "{}", r1.text());
     let r2 = w.post_form(&cat, As::Browser(&tm.buyer), good).await;
     assert_eq!(r2.status, StatusCode::SEE_OTHER);
     assert_eq!(r1.location(), r2.location());
     assert_eq!(pos_of(&w, a).await, 1);
-    let po = w.store.tenant(a).tomiko_pos_bought(1).await.unwrap().remove(0);
+    let po = w
+        .store
+        .tenant(a)
+        .tomiko_pos_bought(1)
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(po.total, 12 * 300_000);
     let buyer_page = r1.location().split('?').next().unwrap().to_string();
     let r = w.get(&r1.location(), As::Browser(&tm.buyer)).await;
@@ -270,7 +294,10 @@ async fn journey_and_bad_input() {
 
     // Another coop's PO: 404, through its own path or the buyer's.
     let other = format!("/k/{b}/tomiko/po/{s}/{}", po.id);
-    assert_eq!(w.get(&other, As::Browser(&tm.stranger)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        w.get(&other, As::Browser(&tm.stranger)).await.status,
+        StatusCode::NOT_FOUND
+    );
     let r = w
         .post_form(
             &format!("{other}/aksi"),
@@ -280,9 +307,12 @@ async fn journey_and_bad_input() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        w.get(&format!("/k/{b}/tomiko/masuk/{}", po.id), As::Browser(&tm.stranger))
-            .await
-            .status,
+        w.get(
+            &format!("/k/{b}/tomiko/masuk/{}", po.id),
+            As::Browser(&tm.stranger)
+        )
+        .await
+        .status,
         StatusCode::NOT_FOUND
     );
     // The buyer may not confirm its own PO on the seller's desk.
@@ -302,24 +332,45 @@ async fn journey_and_bad_input() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains(&po.po_no));
     let act = |a: &'static str| {
-        fields(&[("_csrf", &tm.seller_session.csrf), ("action", a), ("method", "bank")])
+        fields(&[
+            ("_csrf", &tm.seller_session.csrf),
+            ("action", a),
+            ("method", "bank"),
+        ])
     };
     let r = w
-        .post_form(&format!("{desk}/{}/aksi", po.id), As::Browser(&tm.seller_session), act("konfirmasi"))
+        .post_form(
+            &format!("{desk}/{}/aksi", po.id),
+            As::Browser(&tm.seller_session),
+            act("konfirmasi"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(stock(&w, &tm).await, 28);
     // Confirming again: a conflict, no stock moves.
     let r = w
-        .post_form(&format!("{desk}/{}/aksi", po.id), As::Browser(&tm.seller_session), act("konfirmasi"))
+        .post_form(
+            &format!("{desk}/{}/aksi", po.id),
+            As::Browser(&tm.seller_session),
+            act("konfirmasi"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(stock(&w, &tm).await, 28);
     let r = w
-        .post_form(&format!("{desk}/{}/aksi", po.id), As::Browser(&tm.seller_session), act("kirim"))
+        .post_form(
+            &format!("{desk}/{}/aksi", po.id),
+            As::Browser(&tm.seller_session),
+            act("kirim"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let r = w.get(&format!("{desk}/{}", po.id), As::Browser(&tm.seller_session)).await;
+    let r = w
+        .get(
+            &format!("{desk}/{}", po.id),
+            As::Browser(&tm.seller_session),
+        )
+        .await;
     assert!(r.text().contains("INV-TMK-"));
 
     // The invoice prints for both sides, not for a stranger.
@@ -328,11 +379,17 @@ async fn journey_and_bad_input() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("Rp 3.600.000") && r.text().contains("Jatuh tempo"));
     let r = w
-        .get(&format!("/k/{a}/tomiko/faktur/{s}/{}", po.id), As::Browser(&tm.buyer))
+        .get(
+            &format!("/k/{a}/tomiko/faktur/{s}/{}", po.id),
+            As::Browser(&tm.buyer),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let r = w
-        .get(&format!("/k/{b}/tomiko/faktur/{s}/{}", po.id), As::Browser(&tm.stranger))
+        .get(
+            &format!("/k/{b}/tomiko/faktur/{s}/{}", po.id),
+            As::Browser(&tm.stranger),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
@@ -395,20 +452,33 @@ async fn journey_and_bad_input() {
     let done = w.store.tenant(a).tomiko_po(s, po.id).await.unwrap();
     assert_eq!(done.status, PoStatus::Diterima);
     let own = w.store.tenant(a).tomiko_own_variants().await.unwrap();
-    assert!(own.iter().any(|(_, name, stock)| name.contains("Beras Karung") && *stock == 12));
+    assert!(
+        own.iter()
+            .any(|(_, name, stock)| name.contains("Beras Karung") && *stock == 12)
+    );
     let tb = w.store.tenant(a).trial_balance().await.unwrap();
     assert_eq!(tb.total_debit, tb.total_credit);
-    let inventory = tb.rows.iter().find(|r| r.code == "1108").map(|r| r.debit - r.credit);
+    let inventory = tb
+        .rows
+        .iter()
+        .find(|r| r.code == "1108")
+        .map(|r| r.debit - r.credit);
     assert_eq!(inventory, Some(3_600_000));
 
     // Payment, by the secondary coop.
     let r = w
-        .post_form(&format!("{desk}/{}/aksi", po.id), As::Browser(&tm.seller_session), act("bayar"))
+        .post_form(
+            &format!("{desk}/{}/aksi", po.id),
+            As::Browser(&tm.seller_session),
+            act("bayar"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let paid = w.store.tenant(a).tomiko_po(s, po.id).await.unwrap();
     assert_eq!(paid.status, PoStatus::Lunas);
-    let r = w.get(&format!("/k/{a}/tomiko"), As::Browser(&tm.buyer)).await;
+    let r = w
+        .get(&format!("/k/{a}/tomiko"), As::Browser(&tm.buyer))
+        .await;
     assert!(r.text().contains("Lunas"));
 }
 
@@ -418,7 +488,10 @@ async fn a_cashier_has_no_tomiko_rights() {
     let tm = setup(&w).await;
     let kasir = w.sign_in(&w.kasir_a.email).await;
     let r = w
-        .get(&format!("/k/{}/tomiko/katalog/{}", w.a, tm.s), As::Browser(&kasir))
+        .get(
+            &format!("/k/{}/tomiko/katalog/{}", w.a, tm.s),
+            As::Browser(&kasir),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = w

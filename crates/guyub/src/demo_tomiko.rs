@@ -21,6 +21,9 @@ enum Stage {
     Paid,
 }
 
+/// One demo PO: the buyer's index, the lines, the terms, how far it goes.
+type Planned = (usize, Vec<(VariantId, i64)>, PaymentTerms, Stage);
+
 /// Places and moves a few POs from `buyers` (the member coops, admitted by `secondary`) to
 /// `secondary`. Returns how many POs were made.
 pub async fn seed(
@@ -39,13 +42,33 @@ pub async fn seed(
     }
     let v = |i: usize| VariantId(items[i % items.len()].variant_id);
     // (buyer index, lines, terms, stage)
-    let plan: Vec<(usize, Vec<(VariantId, i64)>, PaymentTerms, Stage)> = vec![
-        (0, vec![(v(0), 12), (v(2), 10)], PaymentTerms::Tempo(30), Stage::Paid),
-        (1, vec![(v(1), 5), (v(4), 20)], PaymentTerms::Tempo(30), Stage::Received),
+    let plan: Vec<Planned> = vec![
+        (
+            0,
+            vec![(v(0), 12), (v(2), 10)],
+            PaymentTerms::Tempo(30),
+            Stage::Paid,
+        ),
+        (
+            1,
+            vec![(v(1), 5), (v(4), 20)],
+            PaymentTerms::Tempo(30),
+            Stage::Received,
+        ),
         (2, vec![(v(3), 10)], PaymentTerms::Tunai, Stage::Paid),
         (0, vec![(v(5), 15)], PaymentTerms::Tempo(14), Stage::Shipped),
-        (1, vec![(v(0), 50)], PaymentTerms::Tempo(30), Stage::Confirmed),
-        (2, vec![(v(2), 8), (v(1), 4)], PaymentTerms::Tempo(30), Stage::Submitted),
+        (
+            1,
+            vec![(v(0), 50)],
+            PaymentTerms::Tempo(30),
+            Stage::Confirmed,
+        ),
+        (
+            2,
+            vec![(v(2), 8), (v(1), 4)],
+            PaymentTerms::Tempo(30),
+            Stage::Submitted,
+        ),
         (0, vec![(v(4), 6)], PaymentTerms::Tunai, Stage::Cancelled),
     ];
     let mut made = 0;

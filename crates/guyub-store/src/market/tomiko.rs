@@ -377,7 +377,16 @@ async fn audit_both(
     changes: &[audit::Change],
 ) -> StoreResult<()> {
     for k in [po.koperasi_id, po.buyer_koperasi_id] {
-        audit::record(tx, k, actor, "tomiko_po", &po.id.to_string(), action, changes).await?;
+        audit::record(
+            tx,
+            k,
+            actor,
+            "tomiko_po",
+            &po.id.to_string(),
+            action,
+            changes,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -439,7 +448,11 @@ impl Tenant<'_> {
         Ok(rows
             .into_iter()
             .map(|(id, name, label, stock)| {
-                let full = if label.trim().is_empty() { name } else { format!("{name} – {label}") };
+                let full = if label.trim().is_empty() {
+                    name
+                } else {
+                    format!("{name} – {label}")
+                };
                 (id, full, stock)
             })
             .collect())
@@ -456,7 +469,11 @@ impl Tenant<'_> {
     }
 
     /// The POs this (secondary) coop received, optionally of one status, newest first.
-    pub async fn tomiko_pos_sold(&self, status: Option<PoStatus>, limit: i64) -> StoreResult<Vec<Po>> {
+    pub async fn tomiko_pos_sold(
+        &self,
+        status: Option<PoStatus>,
+        limit: i64,
+    ) -> StoreResult<Vec<Po>> {
         let sql = format!(
             "SELECT {PO_COLS} {PO_FROM} WHERE po.koperasi_id = $1 AND ($2 IS NULL OR po.status = $2)
              ORDER BY po.created_at DESC, po.id DESC LIMIT $3"
@@ -497,7 +514,6 @@ impl Tenant<'_> {
     /// or the terms are beyond what the seller granted. Stock is not taken yet (the seller
     /// takes it at confirmation). With an idempotency key a replay returns the first PO.
     pub async fn place_tomiko_po(&self, actor: &Actor, input: &PoInput) -> StoreResult<Po> {
-        let buyer = self.koperasi_id;
         if let Some(key) = &input.idem_key {
             if key.is_empty() || key.chars().count() > 100 {
                 return Err(invalid(
@@ -519,10 +535,6 @@ impl Tenant<'_> {
             }
             r => r,
         }
-        .map(|po| {
-            debug_assert_eq!(po.buyer_koperasi_id, buyer);
-            po
-        })
     }
 
     async fn po_by_idem(&self, key: &str) -> StoreResult<Option<Po>> {
@@ -554,10 +566,16 @@ impl Tenant<'_> {
         if note.chars().count() > 500 {
             return Err(invalid(
                 "note",
-                Msg::new("Catatan paling banyak 500 karakter", "The note is at most 500 characters"),
+                Msg::new(
+                    "Catatan paling banyak 500 karakter",
+                    "The note is at most 500 characters",
+                ),
             ));
         }
-        let granted = self.tomiko_terms_from(seller).await?.ok_or_else(no_access)?;
+        let granted = self
+            .tomiko_terms_from(seller)
+            .await?
+            .ok_or_else(no_access)?;
         if !input.terms.within(granted) {
             return Err(invalid(
                 "terms",
@@ -612,13 +630,23 @@ impl Tenant<'_> {
             } else {
                 format!("{name} – {label}")
             };
-            rows.push((l.variant_id, full, category, i64::from(qty), price, cost, total, cost_total));
+            rows.push((
+                l.variant_id,
+                full,
+                category,
+                i64::from(qty),
+                price,
+                cost,
+                total,
+                cost_total,
+            ));
         }
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
         let total = po_total(&rows.iter().map(|r| r.6).collect::<Vec<_>>()).map_err(rule_err)?;
-        let cost_total = po_total(&rows.iter().map(|r| r.7).collect::<Vec<_>>()).map_err(rule_err)?;
+        let cost_total =
+            po_total(&rows.iter().map(|r| r.7).collect::<Vec<_>>()).map_err(rule_err)?;
         let member: Option<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar(
             "SELECT id FROM member WHERE koperasi_id = $1 AND member_koperasi_id = $2 AND status = 'aktif'")
             .bind(seller.0).bind(buyer.0).fetch_optional(&mut **c).await)?;
@@ -714,8 +742,14 @@ impl Tenant<'_> {
                 .bind(k.0).bind(l.variant_id).bind(l.qty).execute(&mut **c).await.map(|r| r.rows_affected()))?;
             if n != 1 {
                 return Err(conflict(
-                    format!("Stok {} tidak cukup untuk {} unit; pesanan tidak dikonfirmasi.", l.name, l.qty),
-                    format!("Not enough stock of {} for {} units; the order was not confirmed.", l.name, l.qty),
+                    format!(
+                        "Stok {} tidak cukup untuk {} unit; pesanan tidak dikonfirmasi.",
+                        l.name, l.qty
+                    ),
+                    format!(
+                        "Not enough stock of {} for {} units; the order was not confirmed.",
+                        l.name, l.qty
+                    ),
                 ));
             }
         }
@@ -724,7 +758,11 @@ impl Tenant<'_> {
             &po,
             actor,
             Action::Update,
-            &diff([("status", Some(po.status.as_str().into()), Some(to.as_str().into()))]),
+            &diff([(
+                "status",
+                Some(po.status.as_str().into()),
+                Some(to.as_str().into()),
+            )]),
         )
         .await?;
         let po = load_po(&mut tx, k, id).await?;
@@ -812,7 +850,11 @@ impl Tenant<'_> {
             actor,
             Action::Update,
             &diff([
-                ("status", Some(po.status.as_str().into()), Some(to.as_str().into())),
+                (
+                    "status",
+                    Some(po.status.as_str().into()),
+                    Some(to.as_str().into()),
+                ),
                 ("invoice_no", None, Some(inv)),
                 ("due_on", None, due.map(|d| d.to_string())),
             ]),
@@ -945,7 +987,10 @@ impl Tenant<'_> {
             actor,
             &NewEntry {
                 date: day,
-                description: format!("Penerimaan barang Tomiko {reference} dari {}", po.seller_name),
+                description: format!(
+                    "Penerimaan barang Tomiko {reference} dari {}",
+                    po.seller_name
+                ),
                 reference: Some(reference),
                 source: Source::Market,
                 source_id: Some(po.id.to_string()),
@@ -974,7 +1019,11 @@ impl Tenant<'_> {
             &po,
             actor,
             Action::Update,
-            &diff([("status", Some(po.status.as_str().into()), Some(to.as_str().into()))]),
+            &diff([(
+                "status",
+                Some(po.status.as_str().into()),
+                Some(to.as_str().into()),
+            )]),
         )
         .await?;
         let po = load_po(&mut tx, seller, id).await?;
@@ -1048,7 +1097,11 @@ impl Tenant<'_> {
             actor,
             Action::Update,
             &diff([
-                ("status", Some(po.status.as_str().into()), Some(to.as_str().into())),
+                (
+                    "status",
+                    Some(po.status.as_str().into()),
+                    Some(to.as_str().into()),
+                ),
                 ("pay_method", None, Some(method.as_str().into())),
             ]),
         )
@@ -1086,7 +1139,11 @@ impl Tenant<'_> {
             &po,
             actor,
             Action::Update,
-            &diff([("status", Some(po.status.as_str().into()), Some(to.as_str().into()))]),
+            &diff([(
+                "status",
+                Some(po.status.as_str().into()),
+                Some(to.as_str().into()),
+            )]),
         )
         .await?;
         let po = load_po(&mut tx, seller, id).await?;

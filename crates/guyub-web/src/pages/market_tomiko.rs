@@ -226,11 +226,25 @@ async fn access_to(
     caller: &Caller,
     kid: &str,
     sid: &str,
-) -> WebResult<Result<(guyub_store::coop::Koperasi, crate::auth::Access, KoperasiId, i64), Response>>
-{
+) -> WebResult<
+    Result<
+        (
+            guyub_store::coop::Koperasi,
+            crate::auth::Access,
+            KoperasiId,
+            i64,
+        ),
+        Response,
+    >,
+> {
     let (coop, access) = coop_access(state, caller, kid, Need::ManageMarket).await?;
     let seller = KoperasiId::parse(sid).ok_or(WebError::NotFound)?;
-    match state.store.tenant(coop.id).tomiko_terms_from(seller).await? {
+    match state
+        .store
+        .tenant(coop.id)
+        .tomiko_terms_from(seller)
+        .await?
+    {
         Some(days) => Ok(Ok((coop, access, seller, days))),
         None => {
             let page = NoAccessPage {
@@ -265,7 +279,11 @@ pub async fn catalogue(
         seller_name,
         items: item_views(&items, &HashMap::new(), lang),
         idem: Uuid::now_v7().simple().to_string(),
-        terms: if days > 0 { "tempo".into() } else { "tunai".into() },
+        terms: if days > 0 {
+            "tempo".into()
+        } else {
+            "tunai".into()
+        },
         days: if days > 0 {
             days.min(90).to_string()
         } else {
@@ -443,7 +461,8 @@ fn po_page(caller: &Caller, p: Page, po: &Po, side: PoSide, kid: &str) -> PoPage
         .filter(|a| *a != PoAction::Receive)
         .map(|a| (a.as_str(), a.label().get(lang).to_string()))
         .collect();
-    let can_receive = !seller_side && allowed_actions(po.status, side, po.terms).contains(&PoAction::Receive);
+    let can_receive =
+        !seller_side && allowed_actions(po.status, side, po.terms).contains(&PoAction::Receive);
     PoPage {
         p,
         po_no: po.po_no.clone(),
@@ -504,7 +523,13 @@ pub async fn buyer_po(
         .in_coop(&coop, &access, "tomiko")
         .titled(po.po_no.clone())
         .at(&format!("/k/{kid}/tomiko/po/{sid}/{pid}"));
-    Ok(render(&po_page(&caller, flash(p, &q.ok), &po, PoSide::Buyer, &kid)))
+    Ok(render(&po_page(
+        &caller,
+        flash(p, &q.ok),
+        &po,
+        PoSide::Buyer,
+        &kid,
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -677,10 +702,10 @@ pub async fn receive(
             .await
         {
             Ok(_) => {
-                return Ok(Redirect::to(&format!(
-                    "/k/{kid}/tomiko/po/{sid}/{pid}?ok=received"
-                ))
-                .into_response());
+                return Ok(
+                    Redirect::to(&format!("/k/{kid}/tomiko/po/{sid}/{pid}?ok=received"))
+                        .into_response(),
+                );
             }
             Err(StoreError::Invalid(fe)) => errors.extend(field_msgs(&fe, lang)),
             Err(e) => return Err(e.into()),
@@ -748,7 +773,13 @@ pub async fn desk_po(
         .in_coop(&coop, &access, "tomiko")
         .titled(po.po_no.clone())
         .at(&format!("/k/{kid}/tomiko/masuk/{pid}"));
-    Ok(render(&po_page(&caller, flash(p, &q.ok), &po, PoSide::Seller, &kid)))
+    Ok(render(&po_page(
+        &caller,
+        flash(p, &q.ok),
+        &po,
+        PoSide::Seller,
+        &kid,
+    )))
 }
 
 /// `POST /k/{kid}/tomiko/masuk/{pid}/aksi`: confirm, ship (invoice), record payment, cancel.
