@@ -899,7 +899,7 @@ impl Tenant<'_> {
                     let n = on_tx!(&mut tx, c => sqlx::query(
                         "UPDATE market_variant SET cost = (stock * cost + $3 * $4 + (stock + $3) / 2) / (stock + $3),
                             stock = stock + $3
-                         WHERE koperasi_id = $1 AND id = $2")
+                         WHERE koperasi_id = $1 AND id = $2 AND active = TRUE")
                         .bind(b.0).bind(v.0).bind(l.qty).bind(l.unit_price)
                         .execute(&mut **c).await.map(|r| r.rows_affected()))?;
                     if n != 1 {
