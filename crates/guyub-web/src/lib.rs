@@ -396,6 +396,36 @@ fn page_routes() -> Router<AppState> {
             "/pasar/pesanan/{token}/{kid}/{oid}",
             post(pages::market_order::buyer_action),
         )
+        .route("/k/{kid}/tomiko", get(pages::market_tomiko::index))
+        .route(
+            "/k/{kid}/tomiko/katalog/{sid}",
+            get(pages::market_tomiko::catalogue).post(pages::market_tomiko::place),
+        )
+        .route(
+            "/k/{kid}/tomiko/po/{sid}/{pid}",
+            get(pages::market_tomiko::buyer_po),
+        )
+        .route(
+            "/k/{kid}/tomiko/po/{sid}/{pid}/aksi",
+            post(pages::market_tomiko::buyer_action),
+        )
+        .route(
+            "/k/{kid}/tomiko/po/{sid}/{pid}/terima",
+            get(pages::market_tomiko::receive_form).post(pages::market_tomiko::receive),
+        )
+        .route("/k/{kid}/tomiko/masuk", get(pages::market_tomiko::desk))
+        .route(
+            "/k/{kid}/tomiko/masuk/{pid}",
+            get(pages::market_tomiko::desk_po),
+        )
+        .route(
+            "/k/{kid}/tomiko/masuk/{pid}/aksi",
+            post(pages::market_tomiko::desk_action),
+        )
+        .route(
+            "/k/{kid}/tomiko/faktur/{sid}/{pid}",
+            get(pages::market_tomiko::invoice),
+        )
         .route("/k/{kid}/pasar/pesanan", get(pages::market_order::desk))
         .route(
             "/k/{kid}/pasar/pesanan/{oid}",

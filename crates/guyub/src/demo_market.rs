@@ -428,5 +428,12 @@ pub async fn seed(
             .await?;
         made += 1;
     }
+    made += crate::demo_tomiko::seed(
+        store,
+        actor,
+        &coops.iter().map(|c| c.0).collect::<Vec<_>>(),
+        secondary,
+    )
+    .await?;
     Ok(made)
 }

@@ -7,6 +7,7 @@ mod bench_market;
 mod bench_payments;
 mod demo;
 mod demo_market;
+mod demo_tomiko;
 mod qris_cli;
 
 use std::io::Read;

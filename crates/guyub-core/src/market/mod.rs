@@ -8,3 +8,4 @@ pub mod legality;
 pub mod order;
 pub mod search;
 pub mod shipping;
+pub mod tomiko;

@@ -17,6 +17,7 @@ pub mod market;
 pub mod market_admin;
 pub mod market_brand;
 pub mod market_order;
+pub mod market_tomiko;
 pub mod members;
 pub mod payment;
 pub mod payment_request;
