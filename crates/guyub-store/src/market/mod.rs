@@ -3,4 +3,5 @@
 //! Tables: migrations/*/0006_market.sql.
 
 pub mod catalog;
+pub mod dashboard;
 pub mod order;

@@ -15,6 +15,7 @@ pub mod home;
 pub mod import;
 pub mod market;
 pub mod market_admin;
+pub mod market_dash;
 pub mod market_order;
 pub mod members;
 pub mod payment;
