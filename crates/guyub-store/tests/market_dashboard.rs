@@ -19,8 +19,8 @@ use guyub_core::nik::nik_for;
 use guyub_core::region::RegionCode;
 use guyub_store::coop::CoopData;
 use guyub_store::market::order::{
-    BuyerInput, Checkout, CheckoutInput, CheckoutLineInput, CheckoutPay, GroupChoice,
-    PayoutMethod, ShipChoice, ShipTo,
+    BuyerInput, Checkout, CheckoutInput, CheckoutLineInput, CheckoutPay, GroupChoice, PayoutMethod,
+    ShipChoice, ShipTo,
 };
 use guyub_store::{Actor, Engine, Store, StoreError, Tenant, on_db};
 use time::macros::date;
@@ -249,7 +249,14 @@ fn pickup() -> ShipTo {
 }
 
 /// A cash-at-pickup checkout of `qty` × `v` from seller `sid` of coop A, by the member buyer.
-async fn buy(s: &Store, w: &World, sid: SellerId, v: VariantId, qty: u32, deliver: bool) -> Checkout {
+async fn buy(
+    s: &Store,
+    w: &World,
+    sid: SellerId,
+    v: VariantId,
+    qty: u32,
+    deliver: bool,
+) -> Checkout {
     s.checkout(&CheckoutInput {
         operator: w.a,
         idem_key: None,
@@ -289,7 +296,9 @@ async fn buy(s: &Store, w: &World, sid: SellerId, v: VariantId, qty: u32, delive
 }
 
 async fn paid(s: &Store, w: &World, c: &Checkout) -> Checkout {
-    s.mark_checkout_paid(&staff(), w.a, c.id, "tunai").await.unwrap()
+    s.mark_checkout_paid(&staff(), w.a, c.id, "tunai")
+        .await
+        .unwrap()
 }
 
 async fn act(t: &Tenant<'_>, sid: SellerId, c: &Checkout, a: OrderAction) -> i64 {
@@ -337,54 +346,113 @@ store_test!(exact_numbers_for_a_seller_and_the_coop, |s| {
     // cancellation is no sale. Units: only the order that stands.
     let d = ta.dashboard(Some(w.toko), &range, 5).await.unwrap();
     assert_eq!(
-        (d.summary.gross, d.summary.refunds, d.summary.net, d.summary.orders, d.summary.items),
+        (
+            d.summary.gross,
+            d.summary.refunds,
+            d.summary.net,
+            d.summary.orders,
+            d.summary.items
+        ),
         (135_000, 45_000, 90_000, 2, 2)
     );
     assert_eq!(d.days.len(), 2);
-    assert_eq!((d.days[0].day, d.days[0].gross, d.days[0].refunds), (today - Duration::days(1), 0, 0));
-    assert_eq!((d.days[1].day, d.days[1].orders, d.days[1].gross, d.days[1].refunds), (today, 2, 135_000, 45_000));
+    assert_eq!(
+        (d.days[0].day, d.days[0].gross, d.days[0].refunds),
+        (today - Duration::days(1), 0, 0)
+    );
+    assert_eq!(
+        (
+            d.days[1].day,
+            d.days[1].orders,
+            d.days[1].gross,
+            d.days[1].refunds
+        ),
+        (today, 2, 135_000, 45_000)
+    );
     assert_eq!(d.top.len(), 1);
-    assert_eq!((d.top[0].name.as_str(), d.top[0].qty, d.top[0].amount), ("Kopi Dampit", 2, 90_000));
+    assert_eq!(
+        (d.top[0].name.as_str(), d.top[0].qty, d.top[0].amount),
+        ("Kopi Dampit", 2, 90_000)
+    );
     let work: Vec<(OrderStatus, i64)> = d.work.iter().map(|x| (x.status, x.count)).collect();
     assert_eq!(
         work,
-        vec![(OrderStatus::Dibayar, 1), (OrderStatus::Diproses, 0), (OrderStatus::Dikirim, 0)]
+        vec![
+            (OrderStatus::Dibayar, 1),
+            (OrderStatus::Diproses, 0),
+            (OrderStatus::Dikirim, 0)
+        ]
     );
-    assert_eq!(d.work[0].oldest_no.as_deref(), Some(c1.orders[0].order_no.as_str()));
+    assert_eq!(
+        d.work[0].oldest_no.as_deref(),
+        Some(c1.orders[0].order_no.as_str())
+    );
     // Kopi: 10 − 2 (the cancelled ones came back) = 8, above the default line of 5.
     assert!(d.low_stock.is_empty(), "{:?}", d.low_stock);
     assert!(d.owed.is_empty(), "an own-goods seller is owed nothing");
     let d8 = ta.dashboard(Some(w.toko), &range, 8).await.unwrap();
     assert_eq!(d8.low_stock.len(), 1);
-    assert_eq!((d8.low_stock[0].product_name.as_str(), d8.low_stock[0].stock), ("Kopi Dampit", 8));
-    assert!(ta.dashboard(Some(w.toko), &range, 7).await.unwrap().low_stock.is_empty());
+    assert_eq!(
+        (d8.low_stock[0].product_name.as_str(), d8.low_stock[0].stock),
+        ("Kopi Dampit", 8)
+    );
+    assert!(
+        ta.dashboard(Some(w.toko), &range, 7)
+            .await
+            .unwrap()
+            .low_stock
+            .is_empty()
+    );
 
     // The consignment stall: its own numbers only, and what it is owed (share + shipping).
     let d = ta.dashboard(Some(w.ukm), &range, 5).await.unwrap();
     assert_eq!(
-        (d.summary.gross, d.summary.refunds, d.summary.net, d.summary.orders, d.summary.items),
+        (
+            d.summary.gross,
+            d.summary.refunds,
+            d.summary.net,
+            d.summary.orders,
+            d.summary.items
+        ),
         (22_345, 0, 22_345, 1, 1)
     );
     assert!(d.work.iter().all(|x| x.count == 0));
     assert_eq!(d.top.len(), 1);
     assert_eq!(d.top[0].name, "Keripik Tempe");
     assert_eq!(d.low_stock.len(), 1);
-    assert_eq!((d.low_stock[0].product_name.as_str(), d.low_stock[0].stock), ("Keripik Tempe", 4));
+    assert_eq!(
+        (d.low_stock[0].product_name.as_str(), d.low_stock[0].stock),
+        ("Keripik Tempe", 4)
+    );
     assert_eq!(d.owed.len(), 1);
     assert_eq!((d.owed[0].orders, d.owed[0].amount), (1, 21_110));
     assert_eq!(ta.payout_preview(w.ukm).await.unwrap().amount, 21_110);
     assert!(d.last_payouts.is_empty());
-    ta.create_payout(&staff(), w.ukm, PayoutMethod::Cash).await.unwrap();
+    ta.create_payout(&staff(), w.ukm, PayoutMethod::Cash)
+        .await
+        .unwrap();
     let d = ta.dashboard(Some(w.ukm), &range, 5).await.unwrap();
     assert!(d.owed.is_empty());
     assert_eq!(d.last_payouts.len(), 1);
     assert_eq!(d.last_payouts[0].amount, 21_110);
-    assert!(ta.dashboard(Some(w.toko), &range, 5).await.unwrap().last_payouts.is_empty());
+    assert!(
+        ta.dashboard(Some(w.toko), &range, 5)
+            .await
+            .unwrap()
+            .last_payouts
+            .is_empty()
+    );
 
     // The coop over all its sellers.
     let d = ta.dashboard(None, &range, 5).await.unwrap();
     assert_eq!(
-        (d.summary.gross, d.summary.refunds, d.summary.net, d.summary.orders, d.summary.items),
+        (
+            d.summary.gross,
+            d.summary.refunds,
+            d.summary.net,
+            d.summary.orders,
+            d.summary.items
+        ),
         (157_345, 45_000, 112_345, 3, 3)
     );
     assert_eq!(d.top.len(), 2);
@@ -425,7 +493,13 @@ store_test!(a_seller_never_sees_another_sellers_numbers, |s| {
     assert_eq!(d.summary, Default::default());
     assert_eq!(d.low_stock.len(), 1);
     assert_eq!(d.low_stock[0].product_name, "Gula Aren");
-    assert!(s.tenant(w.b).orders_export(None, &range).await.unwrap().is_empty());
+    assert!(
+        s.tenant(w.b)
+            .orders_export(None, &range)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The two sellers of A: disjoint rows.
     let ta = s.tenant(w.a);
     let toko = ta.orders_export(Some(w.toko), &range).await.unwrap();
@@ -447,35 +521,115 @@ store_test!(exports_add_up_to_the_dashboard, |s| {
     let rows = ta.orders_export(None, &range).await.unwrap();
     let got: Vec<(String, OrderStatus, i64, i64, i64, bool, bool)> = rows
         .iter()
-        .map(|r| (r.order_no.clone(), r.status, r.total, r.shipping_fee, r.refund, r.paid_at.is_some(), r.member))
+        .map(|r| {
+            (
+                r.order_no.clone(),
+                r.status,
+                r.total,
+                r.shipping_fee,
+                r.refund,
+                r.paid_at.is_some(),
+                r.member,
+            )
+        })
         .collect();
     assert_eq!(
         got,
         vec![
-            (c1.orders[0].order_no.clone(), OrderStatus::Dibayar, 90_000, 0, 0, true, true),
-            (c2.orders[0].order_no.clone(), OrderStatus::Dibatalkan, 45_000, 0, 45_000, true, true),
-            (c3.orders[0].order_no.clone(), OrderStatus::Dibatalkan, 45_000, 0, 0, false, true),
-            (c4.orders[0].order_no.clone(), OrderStatus::Diterima, 22_345, 10_000, 0, true, true),
+            (
+                c1.orders[0].order_no.clone(),
+                OrderStatus::Dibayar,
+                90_000,
+                0,
+                0,
+                true,
+                true
+            ),
+            (
+                c2.orders[0].order_no.clone(),
+                OrderStatus::Dibatalkan,
+                45_000,
+                0,
+                45_000,
+                true,
+                true
+            ),
+            (
+                c3.orders[0].order_no.clone(),
+                OrderStatus::Dibatalkan,
+                45_000,
+                0,
+                0,
+                false,
+                true
+            ),
+            (
+                c4.orders[0].order_no.clone(),
+                OrderStatus::Diterima,
+                22_345,
+                10_000,
+                0,
+                true,
+                true
+            ),
         ]
     );
     assert_eq!(rows[0].buyer_name, "Siti Aminah");
     let lines = ta.sales_lines_export(None, &range).await.unwrap();
     let got: Vec<(String, String, i64, i64, i64)> = lines
         .iter()
-        .map(|l| (l.order_no.clone(), l.name.clone(), l.qty, l.unit_price, l.amount))
+        .map(|l| {
+            (
+                l.order_no.clone(),
+                l.name.clone(),
+                l.qty,
+                l.unit_price,
+                l.amount,
+            )
+        })
         .collect();
     assert_eq!(got.len(), 3);
-    assert_eq!(got[0], (c1.orders[0].order_no.clone(), c1.orders[0].lines[0].name.clone(), 2, 45_000, 90_000));
+    assert_eq!(
+        got[0],
+        (
+            c1.orders[0].order_no.clone(),
+            c1.orders[0].lines[0].name.clone(),
+            2,
+            45_000,
+            90_000
+        )
+    );
     assert_eq!(got[1].4, 45_000);
-    assert_eq!(got[2], (c4.orders[0].order_no.clone(), c4.orders[0].lines[0].name.clone(), 1, 12_345, 12_345));
+    assert_eq!(
+        got[2],
+        (
+            c4.orders[0].order_no.clone(),
+            c4.orders[0].lines[0].name.clone(),
+            1,
+            12_345,
+            12_345
+        )
+    );
     // Lines carry goods only; with the shipping of paid orders they make the gross.
-    let shipping: i64 = rows.iter().filter(|r| r.paid_at.is_some()).map(|r| r.shipping_fee).sum();
+    let shipping: i64 = rows
+        .iter()
+        .filter(|r| r.paid_at.is_some())
+        .map(|r| r.shipping_fee)
+        .sum();
     let d = ta.dashboard(None, &range, 5).await.unwrap();
-    assert_eq!(lines.iter().map(|l| l.amount).sum::<i64>() + shipping, d.summary.gross);
+    assert_eq!(
+        lines.iter().map(|l| l.amount).sum::<i64>() + shipping,
+        d.summary.gross
+    );
     // A day before: empty files.
     let yesterday = DayRange::new(today - Duration::days(1), today - Duration::days(1)).unwrap();
     assert!(ta.orders_export(None, &yesterday).await.unwrap().is_empty());
-    assert!(ta.sales_lines_export(None, &yesterday).await.unwrap().is_empty());
+    assert!(
+        ta.sales_lines_export(None, &yesterday)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 });
 
 store_test!(the_members_patronage_shows_the_purchases, |s| {
@@ -495,10 +649,25 @@ store_test!(the_members_patronage_shows_the_purchases, |s| {
         ]
     );
     assert!(lines.iter().all(|l| l.0 == today_wib()));
-    assert_eq!(ta.patronage_years(w.buyer_member).await.unwrap(), vec![(fy, 102_345)]);
+    assert_eq!(
+        ta.patronage_years(w.buyer_member).await.unwrap(),
+        vec![(fy, 102_345)]
+    );
     // Another member has none; another coop's handle sees none of it.
-    assert!(s.tenant(w.b).patronage_lines(w.buyer_member, fy).await.unwrap().is_empty());
-    assert!(s.tenant(w.b).patronage_years(w.buyer_member).await.unwrap().is_empty());
+    assert!(
+        s.tenant(w.b)
+            .patronage_lines(w.buyer_member, fy)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.tenant(w.b)
+            .patronage_years(w.buyer_member)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 });
 
 store_test!(a_range_is_whole_wib_days, |s| {
@@ -512,7 +681,10 @@ store_test!(a_range_is_whole_wib_days, |s| {
     let ta = s.tenant(w.a);
     let may1 = DayRange::new(date!(2026 - 05 - 01), date!(2026 - 05 - 01)).unwrap();
     let may2 = DayRange::new(date!(2026 - 05 - 02), date!(2026 - 05 - 02)).unwrap();
-    assert_eq!(ta.dashboard(None, &may1, 5).await.unwrap().summary.gross, 45_000);
+    assert_eq!(
+        ta.dashboard(None, &may1, 5).await.unwrap().summary.gross,
+        45_000
+    );
     assert_eq!(ta.dashboard(None, &may2, 5).await.unwrap().summary.gross, 0);
     assert_eq!(ta.sales_lines_export(None, &may1).await.unwrap().len(), 1);
     assert!(ta.sales_lines_export(None, &may2).await.unwrap().is_empty());

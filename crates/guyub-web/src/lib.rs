@@ -422,7 +422,10 @@ fn page_routes() -> Router<AppState> {
             "/penjual/dasbor/{kid}/{sid}/penjualan.xlsx",
             get(pages::market_dash::seller_sales_xlsx),
         )
-        .route("/k/{kid}/pasar/dasbor", get(pages::market_dash::coop_dashboard))
+        .route(
+            "/k/{kid}/pasar/dasbor",
+            get(pages::market_dash::coop_dashboard),
+        )
         .route(
             "/k/{kid}/pasar/dasbor/pesanan.xlsx",
             get(pages::market_dash::coop_orders_xlsx),

@@ -467,7 +467,10 @@ impl Tenant<'_> {
 
     /// A member's patronage total per fiscal year, newest year first (the member page's
     /// "previous years").
-    pub async fn patronage_years(&self, member: guyub_core::ids::MemberId) -> StoreResult<Vec<(i32, i64)>> {
+    pub async fn patronage_years(
+        &self,
+        member: guyub_core::ids::MemberId,
+    ) -> StoreResult<Vec<(i32, i64)>> {
         let rows: Vec<(i64, i64)> = on_db!(self.db, p => sqlx::query_as(
             "SELECT fiscal_year, CAST(SUM(amount) AS BIGINT) FROM patronage
              WHERE koperasi_id = $1 AND member_id = $2 GROUP BY fiscal_year ORDER BY fiscal_year DESC")

@@ -83,21 +83,14 @@ fn range_msgs(errs: &[FieldError], lang: Lang) -> Vec<String> {
 }
 
 fn first_msg(errs: Vec<FieldError>) -> Msg {
-    errs.into_iter().next().map(|e| e.msg).unwrap_or_else(|| {
-        Msg::new(
-            "Rentang tanggal tidak sah.",
-            "The date range is not valid.",
-        )
-    })
+    errs.into_iter()
+        .next()
+        .map(|e| e.msg)
+        .unwrap_or_else(|| Msg::new("Rentang tanggal tidak sah.", "The date range is not valid."))
 }
 
 /// The seller `sid` of coop `kid` if this user runs it (active), else 404.
-async fn seller_scope(
-    state: &AppState,
-    caller: &Caller,
-    kid: &str,
-    sid: &str,
-) -> WebResult<Scope> {
+async fn seller_scope(state: &AppState, caller: &Caller, kid: &str, sid: &str) -> WebResult<Scope> {
     let k = KoperasiId::parse(kid).ok_or(WebError::NotFound)?;
     let sid = SellerId::parse(sid).ok_or(WebError::NotFound)?;
     let s = state
@@ -165,7 +158,9 @@ async fn coop_scope(
 }
 
 fn today(tz: CoopTimeZone) -> time::Date {
-    time::OffsetDateTime::now_utc().to_offset(tz.offset()).date()
+    time::OffsetDateTime::now_utc()
+        .to_offset(tz.offset())
+        .date()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,7 +459,7 @@ fn excel_time(
         u8::from(l.month()),
         l.day(),
     )?
-    .and_hms(l.hour(), l.minute(), l.second())
+    .and_hms(u16::from(l.hour()), l.minute(), l.second())
 }
 
 /// The first rows of both files: coop, seller (or "all sellers"), period with its time zone.
@@ -485,7 +480,12 @@ fn write_head(
         (t(lang, "dash-seller"), seller),
         (
             t(lang, "dash-period"),
-            format!("{} – {} ({})", range.from(), range.to(), sc.tz.long_name(lang)),
+            format!(
+                "{} – {} ({})",
+                range.from(),
+                range.to(),
+                sc.tz.long_name(lang)
+            ),
         ),
     ];
     for (r, (k, v)) in rows.iter().enumerate() {
@@ -624,7 +624,13 @@ enum Export {
     Sales,
 }
 
-async fn export(state: &AppState, lang: Lang, sc: Scope, q: &DashQuery, kind: Export) -> WebResult<Response> {
+async fn export(
+    state: &AppState,
+    lang: Lang,
+    sc: Scope,
+    q: &DashQuery,
+    kind: Export,
+) -> WebResult<Response> {
     let range = DayRange::parse(&q.from, &q.to, today(sc.tz))
         .map_err(|e| WebError::BadRequest(first_msg(e)))?;
     let tenant = state.store.tenant(sc.coop);
