@@ -162,6 +162,18 @@ fn status_of(s: &str) -> StoreResult<OrderStatus> {
 }
 
 impl Tenant<'_> {
+    /// `NotFound` unless `seller` (when given) is a seller of this coop: a seller id of
+    /// another coop reads nothing.
+    async fn check_seller(&self, seller: Option<SellerId>) -> StoreResult<()> {
+        let Some(s) = seller else {
+            return Ok(());
+        };
+        let found: Option<i64> = on_db!(self.db, p => sqlx::query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM market_seller WHERE koperasi_id = $1 AND id = $2")
+            .bind(self.koperasi_id.0).bind(s.0).fetch_optional(p).await)?;
+        found.map(|_| ()).ok_or(StoreError::NotFound)
+    }
+
     /// The coop's time zone: the days of a dashboard are its local days.
     pub async fn time_zone(&self) -> StoreResult<CoopTimeZone> {
         let tz: Option<String> = on_db!(self.db, p => sqlx::query_scalar(
@@ -181,9 +193,7 @@ impl Tenant<'_> {
     ) -> StoreResult<Dashboard> {
         let k = self.koperasi_id.0;
         let sid = seller.map(|s| s.0);
-        if let Some(s) = seller {
-            self.seller(s).await?;
-        }
+        self.check_seller(seller).await?;
         let tz = self.time_zone().await?;
         let off: UtcOffset = tz.offset();
         let (start, end) = (range.start_utc(off), range.end_utc(off));
@@ -355,9 +365,7 @@ impl Tenant<'_> {
         seller: Option<SellerId>,
         range: &DayRange,
     ) -> StoreResult<Vec<OrderExportRow>> {
-        if let Some(s) = seller {
-            self.seller(s).await?;
-        }
+        self.check_seller(seller).await?;
         let off = self.time_zone().await?.offset();
         type Row = (
             Uuid,
@@ -422,9 +430,7 @@ impl Tenant<'_> {
         seller: Option<SellerId>,
         range: &DayRange,
     ) -> StoreResult<Vec<SalesLineRow>> {
-        if let Some(s) = seller {
-            self.seller(s).await?;
-        }
+        self.check_seller(seller).await?;
         let off = self.time_zone().await?.offset();
         type Row = (
             OffsetDateTime,
