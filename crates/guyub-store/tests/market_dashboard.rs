@@ -46,8 +46,6 @@ macro_rules! store_test {
     };
 }
 
-const BUYER_PHONE: &str = "0812-3456-7890";
-
 fn staff() -> Actor {
     Actor::system("Kasir Uji")
 }
@@ -179,24 +177,6 @@ async fn variant(
         .bind(k.0).bind(vid.0).bind(pid).bind(price).bind(member_price).bind(cost).bind(stock).bind(true)
         .execute(p).await.map(|r| r.rows_affected())).unwrap();
     vid
-}
-
-async fn stock(s: &Store, k: KoperasiId, v: VariantId) -> i64 {
-    on_db!(s.db(), p => sqlx::query_scalar("SELECT stock FROM market_variant WHERE koperasi_id = $1 AND id = $2")
-        .bind(k.0).bind(v.0).fetch_one(p).await).unwrap()
-}
-
-/// The `sold_count` of the product behind a variant.
-async fn sold(s: &Store, k: KoperasiId, v: VariantId) -> i64 {
-    on_db!(s.db(), p => sqlx::query_scalar(
-        "SELECT p.sold_count FROM market_product p JOIN market_variant v ON v.koperasi_id = p.koperasi_id AND v.product_id = p.id
-         WHERE v.koperasi_id = $1 AND v.id = $2")
-        .bind(k.0).bind(v.0).fetch_one(p).await).unwrap()
-}
-
-async fn count(s: &Store, sql: &str) -> i64 {
-    on_db!(s.db(), p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(p).await)
-        .unwrap()
 }
 
 /// One coop with two sellers (its own shop, and a member's consignment stall at 10 %), and a

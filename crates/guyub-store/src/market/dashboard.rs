@@ -157,6 +157,9 @@ pub struct SalesLineRow {
 /// refunded before shipping. `e` is the refunding event, `o` the order.
 const REFUND_SQL: &str = "o.goods_total + CASE WHEN e.from_status IN ('dibayar', 'diproses') THEN o.shipping_fee ELSE 0 END";
 
+/// A low-stock variant as read: product, variant, product name, label, SKU, seller, stock.
+type LowRow = (Uuid, Uuid, String, String, Option<String>, String, i64);
+
 fn status_of(s: &str) -> StoreResult<OrderStatus> {
     OrderStatus::parse(s).ok_or_else(|| StoreError::corrupt(format!("order status {s}")))
 }
@@ -295,7 +298,7 @@ impl Tenant<'_> {
             });
         }
 
-        let low: Vec<(Uuid, Uuid, String, String, Option<String>, String, i64)> = on_db!(self.db, p => sqlx::query_as(
+        let low: Vec<LowRow> = on_db!(self.db, p => sqlx::query_as(
             "SELECT p.id, v.id, p.name, v.label, v.sku, s.name, v.stock
              FROM market_product p
              JOIN market_variant v ON v.koperasi_id = p.koperasi_id AND v.product_id = p.id
