@@ -444,6 +444,31 @@ fn page_routes() -> Router<AppState> {
             "/k/{kid}/pasar/jasa-anggota",
             get(pages::market_order::patronage),
         )
+        // ROUTES-MARKET-DASH (seller and coop dashboards, XLSX exports of orders and sales)
+        .route(
+            "/penjual/dasbor/{kid}/{sid}",
+            get(pages::market_dash::seller_dashboard),
+        )
+        .route(
+            "/penjual/dasbor/{kid}/{sid}/pesanan.xlsx",
+            get(pages::market_dash::seller_orders_xlsx),
+        )
+        .route(
+            "/penjual/dasbor/{kid}/{sid}/penjualan.xlsx",
+            get(pages::market_dash::seller_sales_xlsx),
+        )
+        .route(
+            "/k/{kid}/pasar/dasbor",
+            get(pages::market_dash::coop_dashboard),
+        )
+        .route(
+            "/k/{kid}/pasar/dasbor/pesanan.xlsx",
+            get(pages::market_dash::coop_orders_xlsx),
+        )
+        .route(
+            "/k/{kid}/pasar/dasbor/penjualan.xlsx",
+            get(pages::market_dash::coop_sales_xlsx),
+        )
 }
 
 /// The whole application.

@@ -216,6 +216,13 @@ const ROUTES: &[Route] = &[
     r("GET", "/k/{kid}/pasar/penjual/{sid}/pembayaran", Page),
     r("POST", "/k/{kid}/pasar/penjual/{sid}/pembayaran", Page),
     r("GET", "/k/{kid}/pasar/jasa-anggota", Page),
+    // ROUTES-MARKET-DASH
+    r("GET", "/penjual/dasbor/{kid}/{sid}", Page),
+    r("GET", "/penjual/dasbor/{kid}/{sid}/pesanan.xlsx", Page),
+    r("GET", "/penjual/dasbor/{kid}/{sid}/penjualan.xlsx", Page),
+    r("GET", "/k/{kid}/pasar/dasbor", Page),
+    r("GET", "/k/{kid}/pasar/dasbor/pesanan.xlsx", Page),
+    r("GET", "/k/{kid}/pasar/dasbor/penjualan.xlsx", Page),
     r("GET", "/api/openapi.json", Public),
     r("GET", "/healthz", Public),
     r("GET", "/metrics", Public),

@@ -3,5 +3,6 @@
 //! Tables: migrations/*/0006_market.sql.
 
 pub mod catalog;
+pub mod dashboard;
 pub mod order;
 pub mod tomiko;

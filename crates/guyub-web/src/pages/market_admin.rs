@@ -2229,6 +2229,8 @@ pub struct MySellerView {
     pub name: String,
     pub coop: String,
     pub href: String,
+    /// The seller's own sales dashboard.
+    pub dash_href: String,
     pub active: bool,
 }
 
@@ -2255,6 +2257,7 @@ pub async fn my_sellers(State(state): State<AppState>, caller: Caller) -> WebRes
         sellers.push(MySellerView {
             coop: names.get(&s.koperasi_id).cloned().unwrap_or_default(),
             href: format!("/k/{}/pasar/penjual/{}/produk", s.koperasi_id, s.id),
+            dash_href: format!("/penjual/dasbor/{}/{}", s.koperasi_id, s.id),
             active: s.active,
             name: s.name,
         });

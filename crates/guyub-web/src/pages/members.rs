@@ -201,6 +201,12 @@ struct DetailPage {
     /// The member's requests still waiting: (link, code, total, valid until). The member
     /// gets the payer's link; the coop's staff the request's page.
     bills: Vec<(String, String, String, String)>,
+    /// Patronage (jasa anggota) of this fiscal year: the year, its total, its rows (date,
+    /// order number, amount), and the totals of the previous years.
+    pat_year: String,
+    pat_total: String,
+    pat_rows: Vec<(String, String, String)>,
+    pat_prev: Vec<(i32, String)>,
 }
 
 #[derive(Deserialize)]
@@ -243,6 +249,27 @@ pub async fn detail(
             )
         })
         .collect();
+    // Patronage: what the member did with the coop this fiscal year (issue #5 part 10).
+    let fy = tenant.fiscal_year_of(today_in(&coop)).await?;
+    let pat_lines = tenant.patronage_lines(member_id, fy).await?;
+    let pat_prev = tenant
+        .patronage_years(member_id)
+        .await?
+        .into_iter()
+        .filter(|(y, _)| *y != fy)
+        .map(|(y, total)| (y, guyub_core::money::Rupiah(total).to_string()))
+        .collect();
+    let pat_total = guyub_core::money::Rupiah(pat_lines.iter().map(|l| l.2).sum()).to_string();
+    let pat_rows = pat_lines
+        .iter()
+        .map(|(d, no, amount)| {
+            (
+                fmt_id::tanggal(*d, lang),
+                no.clone().unwrap_or_default(),
+                guyub_core::money::Rupiah(*amount).to_string(),
+            )
+        })
+        .collect();
     let p = Page::new(&caller, "member-title")
         .titled(m.name.clone())
         .in_coop(&coop, &access, "members")
@@ -271,6 +298,10 @@ pub async fn detail(
             .collect(),
         today: today_in(&coop).to_string(),
         bills,
+        pat_year: crate::i18n::t_args(lang, "pat-year", &[("year", fy.to_string())]),
+        pat_total,
+        pat_rows,
+        pat_prev,
     }))
 }
 

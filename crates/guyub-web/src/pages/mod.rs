@@ -16,6 +16,7 @@ pub mod import;
 pub mod market;
 pub mod market_admin;
 pub mod market_brand;
+pub mod market_dash;
 pub mod market_order;
 pub mod market_tomiko;
 pub mod members;
