@@ -4,6 +4,7 @@
 //! Indonesian product names, shipping quotes, checkout splitting and the order life cycle.
 
 pub mod catalog;
+pub mod counter;
 pub mod legality;
 pub mod order;
 pub mod search;

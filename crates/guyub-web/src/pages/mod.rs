@@ -16,6 +16,7 @@ pub mod import;
 pub mod market;
 pub mod market_admin;
 pub mod market_order;
+pub mod market_pos;
 pub mod members;
 pub mod payment;
 pub mod payment_request;
