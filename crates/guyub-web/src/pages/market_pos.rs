@@ -73,8 +73,6 @@ struct CounterPage {
     error: Option<String>,
     idem: String,
     tendered: String,
-    /// Set when a code or member was just picked: the code field gets the focus.
-    code: String,
 }
 
 /// The sale being built, as read from the form.
@@ -136,7 +134,6 @@ struct Extra {
     found: Vec<FoundMember>,
     searched: bool,
     tendered: String,
-    code: String,
 }
 
 async fn counter_page(
@@ -201,7 +198,6 @@ async fn counter_page(
         // A fresh key for each form shown: a double submit of the payment records one sale.
         idem: auth::random_secret()?,
         tendered: extra.tendered,
-        code: extra.code,
     })
 }
 
