@@ -669,3 +669,37 @@ store_test!(a_replayed_sale_returns_the_first, |s| {
     ));
     let _ = date!(2026 - 01 - 01);
 });
+
+store_test!(a_counter_return_on_the_order_desk_mirrors_the_sale, |s| {
+    let w = world(&s).await;
+    let ta = s.tenant(w.a);
+    let input = CounterSaleInput {
+        idem_key: None,
+        member: Some(w.buyer),
+        lines: vec![line(w.kopi, 2)],
+        pay: cash(90_000),
+    };
+    let sale = ta.counter_sale(&staff(), &input).await.unwrap();
+    assert_eq!(sale.change, Some(0));
+    let order = sale.checkout.orders[0].id;
+    let r = ta
+        .order_action(
+            &staff(),
+            guyub_core::market::order::OrderActor::CoopStaff,
+            None,
+            order,
+            &guyub_core::market::order::OrderAction::Return,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.order.status, OrderStatus::Dikembalikan);
+    assert_eq!(r.refund, 90_000);
+    // Everything back: cash, sales, inventory, stock, patronage.
+    assert_eq!(net(&ta, "1101").await, 0);
+    assert_eq!(net(&ta, "4102").await, 0);
+    assert_eq!(net(&ta, "1108").await, 0);
+    assert_eq!(stock(&s, w.a, w.kopi).await, 10);
+    let fy = OffsetDateTime::now_utc().year();
+    assert_eq!(ta.patronage_totals(fy).await.unwrap().iter().map(|p| p.total).sum::<i64>(), 0);
+    books_ok(&s, w.a).await;
+});

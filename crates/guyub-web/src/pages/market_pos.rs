@@ -560,9 +560,9 @@ pub async fn sale(
         method: crate::i18n::t(
             lang,
             if s.checkout.pay_method == CheckoutPay::Qris {
-                "pos-pay-qris"
+                "pos-method-qris"
             } else {
-                "pos-pay-cash"
+                "pos-method-cash"
             },
         ),
         tendered: s.tendered.map(rp),
@@ -680,9 +680,9 @@ pub async fn today(
             buyer: s.buyer_name.clone(),
             cashier: s.cashier_name.clone(),
             method: p.t(if s.pay_method == CheckoutPay::Qris {
-                "pos-pay-qris"
+                "pos-method-qris"
             } else {
-                "pos-pay-cash"
+                "pos-method-cash"
             }),
             total: rp(s.total),
             state: p.t(&format!("pos-state-{}", s.state)),
