@@ -700,6 +700,14 @@ store_test!(a_counter_return_on_the_order_desk_mirrors_the_sale, |s| {
     assert_eq!(net(&ta, "1108").await, 0);
     assert_eq!(stock(&s, w.a, w.kopi).await, 10);
     let fy = OffsetDateTime::now_utc().year();
-    assert_eq!(ta.patronage_totals(fy).await.unwrap().iter().map(|p| p.total).sum::<i64>(), 0);
+    assert_eq!(
+        ta.patronage_totals(fy)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.total)
+            .sum::<i64>(),
+        0
+    );
     books_ok(&s, w.a).await;
 });
