@@ -624,7 +624,7 @@ pub(crate) fn random_token() -> StoreResult<String> {
 }
 
 /// Text folded to single spaces.
-pub(crate) fn fold(s: &str) -> String {
+fn fold(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
