@@ -121,8 +121,9 @@ async fn pg_schema(db: &Db) -> (Columns, Indexes) {
     )
 }
 
-/// A rough reading of a migration folder's CREATE TABLE / CREATE INDEX statements: enough
-/// for the schemas in this project (one column per line, constraints on their own lines).
+/// A rough reading of a migration folder's CREATE TABLE / ALTER TABLE … ADD COLUMN / CREATE INDEX
+/// statements: enough for the schemas in this project (one column per line, constraints on their
+/// own lines).
 fn parse_sql_schema(engine: &str) -> (Columns, Indexes) {
     let mut cols = Columns::new();
     let mut idx = Indexes::new();
@@ -167,6 +168,15 @@ fn parse_sql_schema(engine: &str) -> (Columns, Indexes) {
                     .into_iter()
                     .map(|(on, name)| (if on == from { to.to_string() } else { on }, name))
                     .collect();
+            } else if upper.starts_with("ALTER TABLE")
+                && words.len() > 5
+                && upper.contains(" ADD COLUMN ")
+            {
+                // `ALTER TABLE t ADD COLUMN c type …` (one statement per line).
+                let t = words[2].trim_matches('"').to_string();
+                let col = words[5].trim_matches('"').to_string();
+                let nullable = !upper.contains("NOT NULL");
+                cols.entry(t).or_default().insert(col, nullable);
             } else if upper.starts_with("CREATE INDEX") || upper.starts_with("CREATE UNIQUE INDEX")
             {
                 let pos = words

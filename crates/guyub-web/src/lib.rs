@@ -51,6 +51,7 @@ const CSS: &str = include_str!("../static/app.css");
 const JS: &str = include_str!("../static/app.js");
 const FAVICON: &str = include_str!("../static/favicon.svg");
 const RECEIPT_CSS: &str = include_str!("../static/receipt.css");
+const POS_JS: &str = include_str!("../static/pos.js");
 const SCREEN_CSS: &str = include_str!("../static/screen.css");
 
 fn asset(ct: &'static str, body: &'static str) -> Response {
@@ -469,6 +470,18 @@ fn page_routes() -> Router<AppState> {
             "/k/{kid}/pasar/dasbor/penjualan.xlsx",
             get(pages::market_dash::coop_sales_xlsx),
         )
+        // ROUTES-POS (the store counter, kasir toko)
+        .route(
+            "/k/{kid}/toko",
+            get(pages::market_pos::counter).post(pages::market_pos::step),
+        )
+        .route("/k/{kid}/toko/hari-ini", get(pages::market_pos::today))
+        .route("/k/{kid}/toko/{cid}", get(pages::market_pos::sale))
+        .route(
+            "/k/{kid}/toko/{cid}/konfirmasi",
+            post(pages::market_pos::confirm),
+        )
+        .route("/k/{kid}/toko/{cid}/batal", post(pages::market_pos::cancel))
 }
 
 /// The whole application.
@@ -494,6 +507,7 @@ pub fn app(state: AppState) -> Router {
         .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
         .route("/static/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON) }))
         .route("/static/receipt.css", get(|| async { asset("text/css; charset=utf-8", RECEIPT_CSS) }))
+        .route("/static/pos.js", get(|| async { asset("text/javascript; charset=utf-8", POS_JS) }))
         .route("/static/screen.css", get(|| async { asset("text/css; charset=utf-8", SCREEN_CSS) }))
         .fallback(not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))

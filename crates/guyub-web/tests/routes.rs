@@ -223,6 +223,12 @@ const ROUTES: &[Route] = &[
     r("GET", "/k/{kid}/pasar/dasbor", Page),
     r("GET", "/k/{kid}/pasar/dasbor/pesanan.xlsx", Page),
     r("GET", "/k/{kid}/pasar/dasbor/penjualan.xlsx", Page),
+    r("GET", "/k/{kid}/toko", Page),
+    r("POST", "/k/{kid}/toko", Page),
+    r("GET", "/k/{kid}/toko/hari-ini", Page),
+    r("GET", "/k/{kid}/toko/{cid}", Page),
+    r("POST", "/k/{kid}/toko/{cid}/konfirmasi", Page),
+    r("POST", "/k/{kid}/toko/{cid}/batal", Page),
     r("GET", "/api/openapi.json", Public),
     r("GET", "/healthz", Public),
     r("GET", "/metrics", Public),
@@ -230,6 +236,7 @@ const ROUTES: &[Route] = &[
     r("GET", "/static/app.js", Public),
     r("GET", "/static/favicon.svg", Public),
     r("GET", "/static/receipt.css", Public),
+    r("GET", "/static/pos.js", Public),
     r("GET", "/static/screen.css", Public),
     // The API.
     r("GET", "/api/v1/coops", Api),
@@ -495,6 +502,8 @@ fn fill(w: &World, path: &str) -> String {
         // Market products and files (market_admin.rs): refused before they are looked up.
         .replace("{pid}", "01a00000-0000-7000-8000-000000000006")
         .replace("{fid}", "01a00000-0000-7000-8000-000000000007")
+        // A counter sale (market_pos.rs): refused before it is looked up.
+        .replace("{cid}", "01a00000-0000-7000-8000-000000000009")
 }
 
 const NEW_NIK_BIRTH: (i32, u8, u8) = (1991, 4, 14);

@@ -185,7 +185,7 @@ pub async fn seed(
     today: Date,
 ) -> anyhow::Result<usize> {
     let mut made = 0;
-    for (k, slug, regency, pesantren) in coops {
+    for (ci, (k, slug, regency, pesantren)) in coops.iter().enumerate() {
         let t = store.tenant(*k);
         t.set_market_settings(
             actor,
@@ -252,11 +252,13 @@ pub async fn seed(
             let variants = kind
                 .variants
                 .iter()
-                .map(|(label, pct)| VariantInput {
+                .enumerate()
+                .map(|(vi, (label, pct))| VariantInput {
                     id: None,
                     label: (*label).to_string(),
                     sku: None,
-                    barcode: None,
+                    // The coop's own goods carry a barcode, for the store counter.
+                    barcode: (!seller.consignment).then(|| demo_barcode(ci, n, vi)),
                     price: price * pct / 100 / 500 * 500,
                     member_price: Some(price * pct / 100 / 500 * 500 * 95 / 100 / 100 * 100),
                     tiers: String::new(),
@@ -436,4 +438,15 @@ pub async fn seed(
     )
     .await?;
     Ok(made)
+}
+
+/// The demo barcode of variant `vi` of product `n` of the `ci`-th demo coop: an EAN-13
+/// `8990 cc nnn vvv` + check digit, so the store counter's guide and browser test can type
+/// a known code (the first coop's product 3 is its own goods: 8990000030003).
+pub fn demo_barcode(ci: usize, n: usize, vi: usize) -> String {
+    let body = format!("8990{:02}{:03}{:03}", ci % 100, n % 1000, vi % 1000);
+    (0..10)
+        .map(|d| format!("{body}{d}"))
+        .find(|b| guyub_core::market::catalog::Barcode::parse(b).is_ok())
+        .unwrap_or(body)
 }

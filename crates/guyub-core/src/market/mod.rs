@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod dashboard;
+pub mod counter;
 pub mod legality;
 pub mod order;
 pub mod search;

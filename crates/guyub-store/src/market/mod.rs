@@ -1,8 +1,10 @@
 //! The marketplace (`market`): sellers, the catalogue and its curation, search and browsing
 //! (`catalog`), and checkouts, stock reservations, orders, their books and patronage (`order`).
-//! Tables: migrations/*/0006_market.sql.
+//! The store counter (`pos`) sells the same stock through the same orders.
+//! Tables: migrations/*/0006_market.sql (and 0009_store_counter.sql).
 
 pub mod catalog;
 pub mod dashboard;
 pub mod order;
 pub mod tomiko;
+pub mod pos;

@@ -391,7 +391,7 @@ pub struct Payout {
 // ---------------------------------------------------------------------------------------------
 
 /// Where a read runs: the pool, or an open transaction.
-enum Src<'a> {
+pub(crate) enum Src<'a> {
     Db(&'a Db),
     Tx(&'a mut Tx),
 }
@@ -578,7 +578,11 @@ async fn order_of(src: &mut Src<'_>, k: KoperasiId, id: OrderId) -> StoreResult<
     to_order(row, &mut group_lines(lines))
 }
 
-async fn checkout_of(src: &mut Src<'_>, k: KoperasiId, id: CheckoutId) -> StoreResult<Checkout> {
+pub(crate) async fn checkout_of(
+    src: &mut Src<'_>,
+    k: KoperasiId,
+    id: CheckoutId,
+) -> StoreResult<Checkout> {
     let row: Option<CheckoutRow> = fetch!(src, fetch_optional, sqlx::query_as(
         "SELECT c.koperasi_id, c.id, c.buyer_name, c.buyer_phone, c.buyer_token, c.pay_method, c.total,
                 c.payment_request_id, c.state, c.expires_at, c.created_at, c.paid_at, r.ref_code, r.qris_payload
@@ -613,7 +617,7 @@ async fn checkout_of(src: &mut Src<'_>, k: KoperasiId, id: CheckoutId) -> StoreR
 // ---------------------------------------------------------------------------------------------
 
 /// 16 random bytes as 32 hex digits: the secret of a buyer's link.
-fn random_token() -> StoreResult<String> {
+pub(crate) fn random_token() -> StoreResult<String> {
     let mut buf = [0u8; 16];
     getrandom::fill(&mut buf).map_err(|e| StoreError::corrupt(format!("no randomness: {e}")))?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
@@ -625,7 +629,7 @@ fn fold(s: &str) -> String {
 }
 
 /// Each coop's offset (its time zone), for dating entries on the coop's own calendar.
-async fn coop_offsets(
+pub(crate) async fn coop_offsets(
     tx: &mut Tx,
     coops: &[KoperasiId],
 ) -> StoreResult<HashMap<KoperasiId, UtcOffset>> {
@@ -645,7 +649,11 @@ async fn coop_offsets(
     Ok(out)
 }
 
-fn local_date(t: OffsetDateTime, offsets: &HashMap<KoperasiId, UtcOffset>, k: KoperasiId) -> Date {
+pub(crate) fn local_date(
+    t: OffsetDateTime,
+    offsets: &HashMap<KoperasiId, UtcOffset>,
+    k: KoperasiId,
+) -> Date {
     t.to_offset(offsets.get(&k).copied().unwrap_or(UtcOffset::UTC))
         .date()
 }
@@ -720,7 +728,7 @@ fn lines(raw: Vec<(AccountId, bool, i64, &str)>) -> Vec<LineInput> {
 
 /// An order event row.
 #[allow(clippy::too_many_arguments)]
-fn push_event(
+pub(crate) fn push_event(
     script: &mut Script,
     k: KoperasiId,
     order: OrderId,
@@ -1383,7 +1391,7 @@ async fn checkout_tx(
 /// Gives back the stock of an unpaid checkout's orders still `dibuat` and cancels them (with
 /// an event), in `tx`. Called only after the checkout's own state moved (conditionally), so
 /// it runs once per checkout.
-async fn release_orders(
+pub(crate) async fn release_orders(
     tx: &mut Tx,
     ck: KoperasiId,
     cid: CheckoutId,
@@ -1664,7 +1672,7 @@ async fn push_patronage(
 
 /// Marks a checkout paid and posts its orders, in `tx`. Returns false when it was already
 /// paid (nothing done); a checkout expired or cancelled is a conflict.
-async fn pay_tx(
+pub(crate) async fn pay_tx(
     tx: &mut Tx,
     actor: &Actor,
     ck: KoperasiId,
@@ -1744,6 +1752,8 @@ async fn pay_tx(
     if !script.run(tx).await? {
         return Err(changed_meanwhile());
     }
+    // A store-counter sale is handed over as it is paid (no-op for online checkouts).
+    crate::market::pos::hand_over_tx(tx, actor, ck, cid).await?;
     Ok(true)
 }
 

@@ -19,6 +19,7 @@ pub mod market_brand;
 pub mod market_dash;
 pub mod market_order;
 pub mod market_tomiko;
+pub mod market_pos;
 pub mod members;
 pub mod payment;
 pub mod payment_request;
