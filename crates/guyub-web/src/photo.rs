@@ -141,6 +141,25 @@ pub fn process_photo(bytes: &[u8]) -> Result<Photo, Msg> {
     })
 }
 
+/// Makes a [`Photo`] from pixels drawn by a program (the demo's product pictures): `px` is RGB,
+/// 3 bytes per pixel, row by row, `width` × `height`. The same sizes and encoder as an upload,
+/// without the checks an upload needs (the pixels are ours); a length that does not match
+/// the size is refused.
+pub fn photo_from_rgb(width: u32, height: u32, px: Vec<u8>) -> Result<Photo, Msg> {
+    let img = Rgb::new(width, height, px)?;
+    let large = shrink(&img, fit(width, height, LARGE_SIDE));
+    let medium = shrink(&large, fit(width, height, MEDIUM_SIDE));
+    let small = shrink(&medium, fit(width, height, SMALL_SIDE));
+    Ok(Photo {
+        width: large.width as u32,
+        height: large.height as u32,
+        small: encode_jpeg(&small, QUALITY_SMALL)?,
+        medium: encode_jpeg(&medium, QUALITY)?,
+        large: encode_jpeg(&large, QUALITY)?,
+        content_type: JPEG,
+    })
+}
+
 /// Checks an uploaded legality document (NIB, P-IRT, halal certificate, …) and returns its
 /// content type and the bytes to store.
 ///
