@@ -498,3 +498,118 @@ async fn step_checkout(
         _ => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use guyub_core::market::order::OrderStatus;
+    use guyub_store::Store;
+    use guyub_store::market::catalog::FilePurpose;
+
+    /// The whole demo on a fresh SQLite file (a small membership to stay quick): the orders
+    /// cover the year, every story ends where it should, member purchases earn patronage on
+    /// the day they were paid, the products have photos, and the books verify clean.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn demo_fills_a_year_of_orders_with_photos_and_clean_books() {
+        let dir = std::env::temp_dir().join(format!("guyub-demo-test-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}/demo.db?mode=rwc", dir.display());
+        let store = Store::connect(&url, 8).await.unwrap();
+        store.migrate().await.unwrap();
+        crate::demo::seed(&store, 2019, 300, "not-a-real-hash")
+            .await
+            .unwrap();
+
+        let mut months = BTreeSet::new();
+        let mut statuses = BTreeSet::new();
+        let mut member_orders = 0;
+        for code in ["KSPMLG", "KOPONTREN", "KONSBY"] {
+            let k = store.koperasi_by_code(code).await.unwrap().id;
+            let t = store.tenant(k);
+            let orders = t.orders_in(None, None, 500).await.unwrap();
+            assert!(orders.len() > 60, "{code}: only {} orders", orders.len());
+            for o in &orders {
+                let d = o
+                    .created_at
+                    .to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap());
+                months.insert((d.year(), u8::from(d.month())));
+                statuses.insert(o.status.as_str());
+            }
+            // A member's completed purchase: one patronage row of its goods, dated on the
+            // day it was paid (the order's day or the next).
+            let bought = orders
+                .iter()
+                .filter(|o| o.status == OrderStatus::Selesai && o.buyer_member_id.is_some())
+                .collect::<Vec<_>>();
+            assert!(!bought.is_empty(), "{code}: no member bought anything");
+            for o in bought.iter().take(5) {
+                member_orders += 1;
+                let member = o.buyer_member_id.unwrap();
+                let day = o
+                    .created_at
+                    .to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap())
+                    .date();
+                let mut rows = vec![];
+                for year in [day.year(), day.year() + 1] {
+                    rows.extend(
+                        t.patronage_of(member, year)
+                            .await
+                            .unwrap()
+                            .into_iter()
+                            .filter(|p| p.source_id == o.id.0 && p.source == "pembelian"),
+                    );
+                }
+                assert_eq!(rows.len(), 1, "{code} {}: patronage rows", o.order_no);
+                assert_eq!(rows[0].amount, o.goods_total);
+                assert!(
+                    rows[0].tx_date >= day && rows[0].tx_date <= day + time::Duration::days(2),
+                    "{code} {}: patronage dated {} for an order of {day}",
+                    o.order_no,
+                    rows[0].tx_date
+                );
+                assert_eq!(rows[0].fiscal_year, rows[0].tx_date.year());
+            }
+            // Every product of every seller (a few sampled each) carries a photo.
+            for s in t.sellers(false).await.unwrap() {
+                let ps = t.products_of_seller(s.id, None, 5, 0).await.unwrap();
+                assert!(!ps.is_empty(), "{code}: {} sells nothing", s.name);
+                for p in ps {
+                    assert!(p.cover_photo_id.is_some(), "{}: no cover", p.name);
+                    let full = t.product(p.id).await.unwrap();
+                    assert!(
+                        full.files
+                            .iter()
+                            .any(|f| f.purpose == FilePurpose::Foto && f.width == 400),
+                        "{}: no photo",
+                        p.name
+                    );
+                }
+            }
+            // Consignment sellers were paid out.
+            assert!(
+                !t.payouts(None).await.unwrap().is_empty(),
+                "{code}: no payouts"
+            );
+        }
+        assert!(member_orders >= 3);
+        assert!(
+            months.len() >= 10,
+            "orders in only {} months: {months:?}",
+            months.len()
+        );
+        for s in [
+            OrderStatus::Selesai,
+            OrderStatus::Dibatalkan,
+            OrderStatus::Dikembalikan,
+        ] {
+            assert!(
+                statuses.contains(s.as_str()),
+                "no order {s:?}: {statuses:?}"
+            );
+        }
+        let problems = store.verify_books(None).await.unwrap();
+        assert!(problems.is_empty(), "books: {problems:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
