@@ -260,6 +260,13 @@ async function screenshot(page, name) {
   if (process.env.SCREENSHOTS !== '1') return null;
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  // Lazy images below the fold load only when scrolled to; a full-page picture needs them all.
+  await page.evaluate(async () => {
+    const imgs = [...document.querySelectorAll('img')];
+    for (const img of imgs) img.loading = 'eager';
+    await Promise.all(imgs.map((img) => (img.complete ? null
+      : new Promise((r) => { img.addEventListener('load', r); img.addEventListener('error', r); }))));
+  });
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

@@ -215,6 +215,8 @@ struct SellerSpec {
     consignment: bool,
     category: &'static str,
     kinds: &'static [usize],
+    /// The name its products carry after the product's own ("Keripik Pisang Bu Tini").
+    brand: &'static str,
 }
 
 /// Sellers of each demo coop. The last one is the coop's own store unit; in a pesantren coop
@@ -227,6 +229,7 @@ const SELLERS: &[SellerSpec] = &[
         consignment: true,
         category: "makanan-minuman",
         kinds: &[KOPI, MADU, GULA_AREN, JAMU],
+        brand: "Berkah Jaya",
     },
     SellerSpec {
         name: "Dapur Bu Tini",
@@ -235,6 +238,7 @@ const SELLERS: &[SellerSpec] = &[
         consignment: true,
         category: "makanan-minuman",
         kinds: &[KERIPIK_PISANG, KERIPIK_TEMPE, SAMBAL, BANDENG],
+        brand: "Bu Tini",
     },
     SellerSpec {
         name: "Griya Batik Sekar",
@@ -243,6 +247,7 @@ const SELLERS: &[SellerSpec] = &[
         consignment: true,
         category: "fashion-batik",
         kinds: &[BATIK, SARUNG, ANYAMAN],
+        brand: "Sekar",
     },
     SellerSpec {
         name: "Toko Koperasi",
@@ -251,6 +256,7 @@ const SELLERS: &[SellerSpec] = &[
         consignment: false,
         category: "sembako",
         kinds: &[BERAS, GULA_AREN, SABUN, KOPI],
+        brand: "Pilihan Koperasi",
     },
 ];
 
@@ -263,6 +269,7 @@ const PONDOK_UNIT: SellerSpec = SellerSpec {
     consignment: false,
     category: "buku-perlengkapan-ibadah",
     kinds: &[IBADAH, BERAS, SABUN, JAMU, SARUNG],
+    brand: "Al-Hikmah",
 };
 
 /// Checkouts the demo's year of orders plans (some are cancelled, a few refused as sold out).
@@ -344,11 +351,8 @@ pub async fn seed(
         for n in 0..100 {
             let (seller, spec) = &sellers[n % sellers.len()];
             let kind = &KINDS[*rng.pick(spec.kinds)];
-            let name = format!(
-                "{} {}",
-                rng.pick(kind.names),
-                seller.name.split(' ').next_back().unwrap_or("")
-            );
+            let stem = *rng.pick(kind.names);
+            let name = format!("{stem} {}", spec.brand);
             let price = kind.price + 500 * rng.below(20) as i64;
             let variants = kind
                 .variants
@@ -409,7 +413,7 @@ pub async fn seed(
                         category: kind.category.into(),
                         description: format!(
                             "{} buatan {}.\n\n- Bahan pilihan\n- Dikemas rapi\n- Dikirim dari {}",
-                            rng.pick(kind.names),
+                            stem,
                             seller.name,
                             guyub_core::region::lookup(regency).unwrap_or_default()
                         ),
