@@ -708,6 +708,32 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn drawn_pixels_become_the_three_sizes_and_a_wrong_length_is_refused() {
+        // A 500 × 300 picture: left half red, right half blue.
+        let (w, h) = (500_u32, 300_u32);
+        let mut px = Vec::with_capacity((w * h * 3) as usize);
+        for _ in 0..h {
+            for x in 0..w {
+                px.extend_from_slice(if x < w / 2 {
+                    &[200, 20, 20]
+                } else {
+                    &[20, 20, 200]
+                });
+            }
+        }
+        let p = photo_from_rgb(w, h, px.clone()).unwrap();
+        assert_eq!((p.width, p.height), (500, 300));
+        // Medium and large read back at their sizes (the small one is below the upload
+        // minimum, so it is only checked to be a smaller JPEG).
+        for (bytes, side) in [(&p.medium, MEDIUM_SIDE), (&p.large, LARGE_SIDE)] {
+            let back = process_photo(bytes).unwrap_or_else(|e| panic!("{}", e.en));
+            assert_eq!((back.width, back.height), fit(w, h, side));
+        }
+        assert!(p.small.starts_with(&[0xFF, 0xD8]) && p.small.len() < p.medium.len());
+        assert!(photo_from_rgb(w, h, px[..px.len() - 3].to_vec()).is_err());
+    }
+
     // -- Making test images ---------------------------------------------------------------
 
     /// A smooth colour gradient, like a product on a plain background: red across, green down.
