@@ -255,12 +255,23 @@ async function layoutProblems(page) {
   });
 }
 
-/** Saves a full-page screenshot to docs/screenshots/<name>.png, only when SCREENSHOTS=1. */
-async function screenshot(page, name) {
+/**
+ * Saves a screenshot to docs/screenshots/<name>.png, only when SCREENSHOTS=1: the full page,
+ * or with `{ fullPage: false }` the first phone screen (a long list with photos would be a
+ * megabyte-sized picture).
+ */
+async function screenshot(page, name, opts = {}) {
   if (process.env.SCREENSHOTS !== '1') return null;
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // Lazy images below the fold load only when scrolled to; a full-page picture needs them all.
+  await page.evaluate(async () => {
+    const imgs = [...document.querySelectorAll('img')];
+    for (const img of imgs) img.loading = 'eager';
+    await Promise.all(imgs.map((img) => (img.complete ? null
+      : new Promise((r) => { img.addEventListener('load', r); img.addEventListener('error', r); }))));
+  });
+  await page.screenshot({ path: file, fullPage: opts.fullPage !== false });
   return file;
 }
 

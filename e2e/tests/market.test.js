@@ -33,10 +33,10 @@ describe('Pasar: search, cart of two sellers, QRIS, cashier, shipping, received'
     try { if (srv) await srv.stop(); } catch { /* already gone */ }
   });
 
-  async function check(page, name) {
+  async function check(page, name, opts) {
     const p = await layoutProblems(page);
     if (p.length) layout.set(name, p);
-    await screenshot(page, name);
+    await screenshot(page, name, opts);
   }
 
   // Filled along the journey.
@@ -44,7 +44,7 @@ describe('Pasar: search, cart of two sellers, QRIS, cashier, shipping, received'
 
   it('finds products by search and puts two sellers in the cart', async () => {
     await buyer.goto('/pasar?q=keripik');
-    await check(buyer, 'pasar-search');
+    await check(buyer, 'pasar-search', { fullPage: false });
     const cards = buyer.locator('#pasar-cards li');
     assert.ok(await cards.count() > 0, 'keripik finds products');
     // Every card shown is curated.

@@ -141,6 +141,25 @@ pub fn process_photo(bytes: &[u8]) -> Result<Photo, Msg> {
     })
 }
 
+/// Makes a [`Photo`] from pixels drawn by a program (the demo's product pictures): `px` is RGB,
+/// 3 bytes per pixel, row by row, `width` × `height`. The same sizes and encoder as an upload,
+/// without the checks an upload needs (the pixels are ours); a length that does not match
+/// the size is refused.
+pub fn photo_from_rgb(width: u32, height: u32, px: Vec<u8>) -> Result<Photo, Msg> {
+    let img = Rgb::new(width, height, px)?;
+    let large = shrink(&img, fit(width, height, LARGE_SIDE));
+    let medium = shrink(&large, fit(width, height, MEDIUM_SIDE));
+    let small = shrink(&medium, fit(width, height, SMALL_SIDE));
+    Ok(Photo {
+        width: large.width as u32,
+        height: large.height as u32,
+        small: encode_jpeg(&small, QUALITY_SMALL)?,
+        medium: encode_jpeg(&medium, QUALITY)?,
+        large: encode_jpeg(&large, QUALITY)?,
+        content_type: JPEG,
+    })
+}
+
 /// Checks an uploaded legality document (NIB, P-IRT, halal certificate, …) and returns its
 /// content type and the bytes to store.
 ///
@@ -688,6 +707,32 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
+
+    #[test]
+    fn drawn_pixels_become_the_three_sizes_and_a_wrong_length_is_refused() {
+        // A 500 × 300 picture: left half red, right half blue.
+        let (w, h) = (500_u32, 300_u32);
+        let mut px = Vec::with_capacity((w * h * 3) as usize);
+        for _ in 0..h {
+            for x in 0..w {
+                px.extend_from_slice(if x < w / 2 {
+                    &[200, 20, 20]
+                } else {
+                    &[20, 20, 200]
+                });
+            }
+        }
+        let p = photo_from_rgb(w, h, px.clone()).unwrap();
+        assert_eq!((p.width, p.height), (500, 300));
+        // Medium and large read back at their sizes (the small one is below the upload
+        // minimum, so it is only checked to be a smaller JPEG).
+        for (bytes, side) in [(&p.medium, MEDIUM_SIDE), (&p.large, LARGE_SIDE)] {
+            let back = process_photo(bytes).unwrap_or_else(|e| panic!("{}", e.en));
+            assert_eq!((back.width, back.height), fit(w, h, side));
+        }
+        assert!(p.small.starts_with(&[0xFF, 0xD8]) && p.small.len() < p.medium.len());
+        assert!(photo_from_rgb(w, h, px[..px.len() - 3].to_vec()).is_err());
+    }
 
     // -- Making test images ---------------------------------------------------------------
 

@@ -7,6 +7,8 @@ mod bench_market;
 mod bench_payments;
 mod demo;
 mod demo_market;
+mod demo_orders;
+mod demo_photos;
 mod demo_tomiko;
 mod qris_cli;
 

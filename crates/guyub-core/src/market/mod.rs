@@ -4,8 +4,8 @@
 //! Indonesian product names, shipping quotes, checkout splitting and the order life cycle.
 
 pub mod catalog;
-pub mod dashboard;
 pub mod counter;
+pub mod dashboard;
 pub mod legality;
 pub mod order;
 pub mod search;

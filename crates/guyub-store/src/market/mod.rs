@@ -6,5 +6,5 @@
 pub mod catalog;
 pub mod dashboard;
 pub mod order;
-pub mod tomiko;
 pub mod pos;
+pub mod tomiko;

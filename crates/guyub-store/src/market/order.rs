@@ -940,6 +940,18 @@ impl Store {
     /// product no longer sold, a group without a shipping choice, a destination not served.
     /// With an idempotency key a replay returns the first checkout and takes nothing again.
     pub async fn checkout(&self, input: &CheckoutInput) -> StoreResult<Checkout> {
+        self.checkout_at(input, now()).await
+    }
+
+    /// [`Store::checkout`] as if made at the instant `at`: the checkout, its orders, events
+    /// and order numbers carry that time, and its payment window runs from it. For the demo's
+    /// year of orders (and imports of past sales); the pages and the API use
+    /// [`Store::checkout`].
+    pub async fn checkout_at(
+        &self,
+        input: &CheckoutInput,
+        at: OffsetDateTime,
+    ) -> StoreResult<Checkout> {
         let clean = check_input(input)?;
         let op = input.operator;
         if let Some(key) = &input.idem_key
@@ -948,7 +960,7 @@ impl Store {
             return self.checkout_view(op, id).await;
         }
         let mut tx = self.db.begin_write().await?;
-        match checkout_tx(&mut tx, input, &clean).await {
+        match checkout_tx(&mut tx, input, &clean, at).await {
             Ok(id) => {
                 tx.commit().await.map_err(StoreError::from)?;
                 self.checkout_view(op, id).await
@@ -998,9 +1010,9 @@ async fn checkout_tx(
     tx: &mut Tx,
     input: &CheckoutInput,
     clean: &CleanInput,
+    t: OffsetDateTime,
 ) -> StoreResult<CheckoutId> {
     let op = input.operator;
-    let t = now();
     // Every coop involved must exist; their offsets date the order numbers.
     let mut coops: Vec<KoperasiId> = vec![op];
     coops.extend(clean.merged.iter().map(|m| m.0));
@@ -1670,16 +1682,17 @@ async fn push_patronage(
     Ok(())
 }
 
-/// Marks a checkout paid and posts its orders, in `tx`. Returns false when it was already
-/// paid (nothing done); a checkout expired or cancelled is a conflict.
+/// Marks a checkout paid at `t` and posts its orders dated on `t`'s day in each coop, in
+/// `tx`. Returns false when it was already paid (nothing done); a checkout expired or
+/// cancelled is a conflict.
 pub(crate) async fn pay_tx(
     tx: &mut Tx,
     actor: &Actor,
     ck: KoperasiId,
     cid: CheckoutId,
     money_role: AccountRole,
+    t: OffsetDateTime,
 ) -> StoreResult<bool> {
-    let t = now();
     let moved = on_tx!(&mut *tx, c => sqlx::query(
         "UPDATE market_checkout SET state = 'dibayar', paid_at = $3
          WHERE koperasi_id = $1 AND id = $2 AND state = 'menunggu'")
@@ -1770,9 +1783,25 @@ impl Store {
         checkout: CheckoutId,
         reference: &str,
     ) -> StoreResult<Checkout> {
+        self.mark_checkout_paid_at(actor, k, checkout, reference, now())
+            .await
+    }
+
+    /// [`Store::mark_checkout_paid`] as if paid at the instant `at`: the journal entries are
+    /// dated on that day (so the books, the fiscal year and the patronage follow it; a closed
+    /// year refuses it like any posting). For the demo's year of orders; the pages use
+    /// [`Store::mark_checkout_paid`].
+    pub async fn mark_checkout_paid_at(
+        &self,
+        actor: &Actor,
+        k: KoperasiId,
+        checkout: CheckoutId,
+        reference: &str,
+        at: OffsetDateTime,
+    ) -> StoreResult<Checkout> {
         let mut tx = self.db.begin_write().await?;
         let c = checkout_of(&mut Src::Tx(&mut tx), k, checkout).await?;
-        if pay_tx(&mut tx, actor, k, checkout, c.pay_method.money_role()).await? {
+        if pay_tx(&mut tx, actor, k, checkout, c.pay_method.money_role(), at).await? {
             if let Some(r) = c.payment_request_id {
                 let method = match c.pay_method {
                     CheckoutPay::Qris => "qris",
@@ -1783,7 +1812,7 @@ impl Store {
                     "UPDATE payment_request SET state = 'dibayar', paid_at = $3, confirmed_by = $4, paid_method = $5,
                         paid_reference = $6, confirmed_via = 'kasir'
                      WHERE koperasi_id = $1 AND id = $2 AND state = 'menunggu'")
-                    .bind(k.0).bind(r.0).bind(now()).bind(actor.name.clone()).bind(method)
+                    .bind(k.0).bind(r.0).bind(at).bind(actor.name.clone()).bind(method)
                     .bind(reference.chars().take(64).collect::<String>())
                     .execute(&mut **cx).await.map(|r| r.rows_affected()))?;
             }
@@ -1836,7 +1865,7 @@ pub(crate) async fn confirm_pasar_request(
             "This request was just confirmed or cancelled by someone else; nothing was posted.",
         ));
     }
-    pay_tx(tx, actor, k, cid, c.method.account_role()).await?;
+    pay_tx(tx, actor, k, cid, c.method.account_role(), now()).await?;
     audit::record(
         tx,
         k,
@@ -1901,6 +1930,22 @@ impl Tenant<'_> {
         order: OrderId,
         action: &OrderAction,
     ) -> StoreResult<OrderActionResult> {
+        self.order_action_at(actor, who, seller, order, action, now())
+            .await
+    }
+
+    /// [`Tenant::order_action`] as if taken at the instant `at` (its event, and any refund
+    /// entry dated on that day). For the demo's year of orders; the pages use
+    /// [`Tenant::order_action`].
+    pub async fn order_action_at(
+        &self,
+        actor: &Actor,
+        who: OrderActor,
+        seller: Option<SellerId>,
+        order: OrderId,
+        action: &OrderAction,
+        at: OffsetDateTime,
+    ) -> StoreResult<OrderActionResult> {
         let k = self.koperasi_id;
         if who == OrderActor::Seller && seller.is_none() {
             return Err(StoreError::NotFound);
@@ -1910,7 +1955,7 @@ impl Tenant<'_> {
         if who == OrderActor::Seller && seller != Some(o.seller_id) {
             return Err(StoreError::NotFound);
         }
-        let result = act_tx(&mut tx, actor, who, &o, action).await?;
+        let result = act_tx(&mut tx, actor, who, &o, action, at).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(result)
     }
@@ -1950,7 +1995,7 @@ impl Store {
         let actor = Actor::system(&format!("Pembeli: {}", c.buyer_name));
         let mut tx = self.db.begin_write().await?;
         let o = order_of(&mut Src::Tx(&mut tx), order_koperasi, order).await?;
-        let result = act_tx(&mut tx, &actor, OrderActor::Buyer, &o, action).await?;
+        let result = act_tx(&mut tx, &actor, OrderActor::Buyer, &o, action, now()).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(result)
     }
@@ -1962,6 +2007,7 @@ async fn act_tx(
     who: OrderActor,
     o: &Order,
     action: &OrderAction,
+    t: OffsetDateTime,
 ) -> StoreResult<OrderActionResult> {
     if action.kind() == OrderActionKind::Pay {
         return Err(conflict(
@@ -1970,7 +2016,6 @@ async fn act_tx(
         ));
     }
     let to = next(o.status, action, who, o.shipping.method()).map_err(order_err)?;
-    let t = now();
     let buyer_phone: String = on_tx!(&mut *tx, c => sqlx::query_scalar(
         "SELECT buyer_phone FROM market_checkout WHERE koperasi_id = $1 AND id = $2")
         .bind(o.checkout_koperasi_id.0).bind(o.checkout_id.0).fetch_one(&mut **c).await)?;
@@ -2190,6 +2235,18 @@ impl Tenant<'_> {
         seller: SellerId,
         method: PayoutMethod,
     ) -> StoreResult<Payout> {
+        self.create_payout_at(actor, seller, method, now()).await
+    }
+
+    /// [`Tenant::create_payout`] as if made at the instant `at` (its entry dated on that day).
+    /// For the demo's year of orders; the pages use [`Tenant::create_payout`].
+    pub async fn create_payout_at(
+        &self,
+        actor: &Actor,
+        seller: SellerId,
+        method: PayoutMethod,
+        at: OffsetDateTime,
+    ) -> StoreResult<Payout> {
         let k = self.koperasi_id;
         let mut tx = self.db.begin_write().await?;
         let p = self.preview_tx(&mut tx, seller).await?;
@@ -2200,7 +2257,7 @@ impl Tenant<'_> {
             ));
         }
         let offsets = coop_offsets(&mut tx, &[k]).await?;
-        let t = now();
+        let t = at;
         let payable =
             ledger::ensure_role_account(&mut tx, k, AccountRole::ConsignmentPayable).await?;
         let money = ledger::ensure_role_account(&mut tx, k, method.role()).await?;
@@ -2570,5 +2627,75 @@ impl Tenant<'_> {
         let pay = CheckoutPay::parse(&pay)
             .ok_or_else(|| StoreError::corrupt(format!("pay method {pay}")))?;
         Ok((name, phone, pay))
+    }
+}
+
+impl Tenant<'_> {
+    /// Replaces this coop's shipping rates: its own delivery zones (`None` = it does not
+    /// deliver itself) and its courier rate table (all rows replaced; an empty table = no
+    /// courier). Both are already checked by the core ([`ZoneRates::new`],
+    /// [`RateTable::from_rows`]). The storefront must exist ([`Tenant::set_market_settings`]
+    /// first), else `NotFound` with nothing written. Audited (the counts, not the rows).
+    ///
+    /// Used by the demo; a settings page would call it too.
+    pub async fn set_shipping_rates(
+        &self,
+        actor: &Actor,
+        zones: Option<&ZoneRates>,
+        couriers: &RateTable,
+    ) -> StoreResult<()> {
+        let k = self.koperasi_id;
+        let json = match zones {
+            Some(z) => Some(serde_json::to_string(z).map_err(StoreError::corrupt)?),
+            None => None,
+        };
+        let mut tx = self.db.begin_write().await?;
+        let moved = on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE market_settings SET zone_rates = $2, updated_at = $3 WHERE koperasi_id = $1")
+            .bind(k.0).bind(json).bind(now()).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if moved != 1 {
+            return Err(StoreError::NotFound);
+        }
+        on_tx!(&mut tx, c => sqlx::query("DELETE FROM market_courier_rate WHERE koperasi_id = $1")
+            .bind(k.0).execute(&mut **c).await.map(|_| ()))?;
+        let mut script = Script::new();
+        for r in couriers.rows() {
+            script.push(
+                "INSERT INTO market_courier_rate (koperasi_id, courier, service, dest_code, price_per_kg, min_kg, etd)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                vec![
+                    k.0.into(),
+                    r.courier.clone().into(),
+                    r.service.clone().into(),
+                    r.dest.as_str().to_string().into(),
+                    r.price_per_kg.0.into(),
+                    i64::from(r.min_kg).into(),
+                    r.etd.map(|e| e.to_string()).into(),
+                ],
+                1,
+            );
+        }
+        if !script.run(&mut tx).await? {
+            return Err(StoreError::corrupt("a courier rate was not written"));
+        }
+        audit::record(
+            &mut tx,
+            k,
+            actor,
+            "market_settings",
+            &k.to_string(),
+            Action::Update,
+            &diff([
+                (
+                    "zones",
+                    None,
+                    Some(zones.map_or(0, |z| z.zones().len()).to_string()),
+                ),
+                ("courier_rates", None, Some(couriers.len().to_string())),
+            ]),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
     }
 }
