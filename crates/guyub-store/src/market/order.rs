@@ -1766,7 +1766,7 @@ pub(crate) async fn pay_tx(
         return Err(changed_meanwhile());
     }
     // A store-counter sale is handed over as it is paid (no-op for online checkouts).
-    crate::market::pos::hand_over_tx(tx, actor, ck, cid).await?;
+    crate::market::pos::hand_over_tx(tx, actor, ck, cid, t).await?;
     Ok(true)
 }
 

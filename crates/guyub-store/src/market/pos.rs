@@ -779,7 +779,7 @@ impl Tenant<'_> {
         .await?;
         // Cash: paid, posted (Dr Kas) and handed over now, in this transaction.
         if change.is_some()
-            && !pay_tx(tx, actor, k, CheckoutId(checkout_id), AccountRole::Cash).await?
+            && !pay_tx(tx, actor, k, CheckoutId(checkout_id), AccountRole::Cash, t).await?
         {
             return Err(StoreError::corrupt("a new counter sale was already paid"));
         }
@@ -844,7 +844,7 @@ impl Tenant<'_> {
             ));
         }
         let mut tx = self.db.begin_write().await?;
-        if pay_tx(&mut tx, actor, k, id, AccountRole::QrisClearing).await? {
+        if pay_tx(&mut tx, actor, k, id, AccountRole::QrisClearing, now()).await? {
             if let Some(r) = sale.checkout.payment_request_id {
                 on_tx!(&mut tx, cx => sqlx::query(
                     "UPDATE payment_request SET state = 'dibayar', paid_at = $3, confirmed_by = $4, paid_method = 'qris',
@@ -984,6 +984,7 @@ pub(crate) async fn hand_over_tx(
     actor: &Actor,
     ck: KoperasiId,
     cid: CheckoutId,
+    t: OffsetDateTime,
 ) -> StoreResult<()> {
     let channel: Option<String> = on_tx!(&mut *tx, c => sqlx::query_scalar(
         "SELECT channel FROM market_checkout WHERE koperasi_id = $1 AND id = $2")
@@ -996,7 +997,6 @@ pub(crate) async fn hand_over_tx(
          JOIN market_seller s ON s.koperasi_id = o.koperasi_id AND s.id = o.seller_id
          WHERE o.checkout_koperasi_id = $1 AND o.checkout_id = $2 AND o.koperasi_id = $1 AND o.status = 'dibayar'")
         .bind(ck.0).bind(cid.0).fetch_all(&mut **c).await)?;
-    let t = now();
     let mut script = Script::new();
     let mut by_no: BTreeMap<String, (Uuid, String)> = BTreeMap::new();
     for (id, no, seller) in orders {
