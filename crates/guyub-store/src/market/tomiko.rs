@@ -951,6 +951,32 @@ impl Tenant<'_> {
                          VALUES ($1, $2, $3, 1, '', NULL, NULL, $4, NULL, '', $4, $5, $6, TRUE)")
                         .bind(b.0).bind(vid.0).bind(pid.0).bind(l.unit_price).bind(weight).bind(l.qty)
                         .execute(&mut **c).await.map(|_| ()))?;
+                    // The goods' photos come along, so the buyer's store shows the same
+                    // pictures (copies under the buyer: a coop's files are its own).
+                    let photos: Vec<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar(
+                        "SELECT f.id FROM market_file f
+                         JOIN market_variant v ON v.koperasi_id = f.koperasi_id AND v.product_id = f.product_id
+                         WHERE v.koperasi_id = $1 AND v.id = $2 AND f.purpose = 'foto'
+                         ORDER BY f.position, f.id")
+                        .bind(seller.0).bind(l.variant_id).fetch_all(&mut **c).await)?;
+                    let mut cover = None;
+                    for src in photos {
+                        let copy = Uuid::now_v7();
+                        on_tx!(&mut tx, c => sqlx::query(
+                            "INSERT INTO market_file (koperasi_id, id, product_id, purpose, position, content_type,
+                                width, height, small, medium, large, created_at)
+                             SELECT $1, $2, $3, purpose, position, content_type, width, height, small, medium, large, $4
+                             FROM market_file WHERE koperasi_id = $5 AND id = $6")
+                            .bind(b.0).bind(copy).bind(pid.0).bind(t).bind(seller.0).bind(src)
+                            .execute(&mut **c).await.map(|_| ()))?;
+                        cover.get_or_insert(copy);
+                    }
+                    if let Some(cover) = cover {
+                        on_tx!(&mut tx, c => sqlx::query(
+                            "UPDATE market_product SET cover_photo_id = $3 WHERE koperasi_id = $1 AND id = $2")
+                            .bind(b.0).bind(pid.0).bind(cover)
+                            .execute(&mut **c).await.map(|_| ()))?;
+                    }
                     audit::record(
                         &mut tx,
                         b,
