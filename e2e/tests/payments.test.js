@@ -655,7 +655,14 @@ describe('Payment requests and statements on a phone', { timeout: 180_000 }, () 
       await page.getByRole('heading', { level: 1, name: 'Tagihan pembayaran' }).waitFor();
       const all = (await page.locator('main table tbody tr').allInnerTexts()).map(squash);
       const count = Number(/^(\d+) tagihan$/.exec(squash(await page.locator('main table caption').innerText()))?.[1]);
-      assert.equal(count, all.length, 'the caption counts the rows');
+      // The caption counts every request found; a page shows at most 50 (the demo's
+      // marketplace orders add their own requests), with a link to the next page.
+      if (count > 50) {
+        assert.equal(all.length, 50, 'a full first page');
+        assert.equal(await page.locator('nav.pager a').count(), 1, 'a link to the next page');
+      } else {
+        assert.equal(count, all.length, 'the caption counts the rows');
+      }
       const row = (rows, r) => rows.find((t) => t.startsWith(`${r.ref} `));
       for (const [r, state] of [[first, 'Dibayar QRIS'], [second, 'Menunggu pembayaran'], [one, 'Dibayar QRIS'],
         [two, 'Menunggu pembayaran'], [third, 'Dibayar Transfer bank']]) {
