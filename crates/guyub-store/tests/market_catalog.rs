@@ -1,8 +1,11 @@
 //! The marketplace catalogue (issue #5): settings, sellers, products, files, curation,
 //! listing, search and browse, certificate expiry, Tomiko access, on both engines.
 
+#[macro_use]
 mod common;
 
+#[allow(unused_imports)]
+use common::market::*;
 use guyub_core::coop::{Bylaws, CoopKind, CoopPattern, CoopTier, CoopTimeZone};
 use guyub_core::ids::KoperasiId;
 use guyub_core::market::catalog::{
@@ -16,27 +19,8 @@ use guyub_store::market::catalog::{
     MarketSettingsInput, NewFile, ProductInput, QueueFilter, SellerId, SellerInput, SellerKind,
     VariantInput, fill_market,
 };
-use guyub_store::{Actor, Engine, Store, StoreError, Tenant};
+use guyub_store::{Actor, Store, StoreError, Tenant};
 use time::{Date, Duration};
-
-macro_rules! store_test {
-    ($name:ident, |$s:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                common::run(Engine::Sqlite, |$s: Store| async move $body).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                common::run(Engine::Postgres, |$s: Store| async move $body).await
-            }
-        }
-    };
-}
 
 fn who() -> Actor {
     Actor::system("Pengurus Uji")

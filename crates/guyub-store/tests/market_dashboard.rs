@@ -4,130 +4,23 @@
 //! seller never sees another seller's numbers; exports add up to the dashboard.
 //! Sellers, products and variants are made with direct SQL (the catalogue has its own tests).
 
+#[macro_use]
 mod common;
 
-use std::collections::BTreeSet;
-
-use guyub_core::coop::{Bylaws, CoopKind, CoopPattern, CoopTier, CoopTimeZone};
+#[allow(unused_imports)]
+use common::market::*;
+use guyub_core::coop::CoopTimeZone;
 use guyub_core::ids::{KoperasiId, MemberId, SellerId, VariantId};
 use guyub_core::market::dashboard::DayRange;
 use guyub_core::market::order::{OrderAction, OrderActor, OrderStatus};
-use guyub_core::market::shipping::{Zone, ZoneRates};
-use guyub_core::member::ValidMember;
-use guyub_core::money::Rupiah;
-use guyub_core::nik::nik_for;
-use guyub_core::region::RegionCode;
-use guyub_store::coop::CoopData;
 use guyub_store::market::order::{
     BuyerInput, Checkout, CheckoutInput, CheckoutLineInput, CheckoutPay, GroupChoice, PayoutMethod,
     ShipChoice, ShipTo,
 };
-use guyub_store::{Actor, Engine, Store, StoreError, Tenant, on_db};
+use guyub_store::{Store, StoreError, Tenant, on_db};
 use time::macros::date;
-use time::{Date, Duration, Month, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
-
-macro_rules! store_test {
-    ($name:ident, |$s:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                common::run(Engine::Sqlite, |$s: Store| async move $body).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                common::run(Engine::Postgres, |$s: Store| async move $body).await
-            }
-        }
-    };
-}
-
-fn staff() -> Actor {
-    Actor::system("Kasir Uji")
-}
-
-fn region(code: &str) -> RegionCode {
-    RegionCode::parse(code).unwrap()
-}
-
-async fn new_coop(s: &Store, code: &str) -> KoperasiId {
-    let data = CoopData {
-        code: code.to_string(),
-        name: format!("Koperasi {code}"),
-        legal_number: None,
-        legal_date: None,
-        nib: None,
-        npwp: None,
-        kind: CoopKind::Konsumen,
-        pattern: CoopPattern::Konvensional,
-        tier: CoopTier::Primary,
-        is_pesantren: false,
-        address: "Jl. MT Haryono 1, Dinoyo".to_string(),
-        region: region("35.73.05.1004"),
-        phone: None,
-        email: None,
-        founded_on: None,
-        timezone: CoopTimeZone::Wib,
-    };
-    s.create_koperasi(&staff(), &data, &Bylaws::default(), 2020)
-        .await
-        .unwrap()
-}
-
-/// A member of `t`, with `phone` (E.164) set; returns the id and member number.
-async fn new_member(
-    s: &Store,
-    t: &Tenant<'_>,
-    name: &str,
-    serial: u16,
-    phone: &str,
-) -> (MemberId, String) {
-    let birth = Date::from_calendar_date(
-        1970 + i32::from(serial % 30),
-        Month::March,
-        1 + (serial % 28) as u8,
-    )
-    .unwrap();
-    let g = guyub_core::member::Gender::Female;
-    let m = ValidMember {
-        nik: nik_for(&region("35.73.05"), birth, g, serial).unwrap(),
-        name: name.to_string(),
-        gender: g,
-        birth_place: "Malang".to_string(),
-        birth_date: birth,
-        address: "Jl. Soekarno-Hatta 9".to_string(),
-        region: region("35.73.05.1004"),
-        phone: None,
-        occupation: "Pedagang".to_string(),
-        joined_on: date!(2024 - 01 - 02),
-    };
-    let id = t.create_member(&staff(), &m).await.unwrap().id;
-    on_db!(s.db(), p => sqlx::query("UPDATE member SET phone = $3 WHERE koperasi_id = $1 AND id = $2")
-        .bind(t.id().0).bind(id.0).bind(phone).execute(p).await.map(|r| r.rows_affected())).unwrap();
-    let no: String = on_db!(s.db(), p => sqlx::query_scalar("SELECT member_no FROM member WHERE koperasi_id = $1 AND id = $2")
-        .bind(t.id().0).bind(id.0).fetch_one(p).await).unwrap();
-    (id, no)
-}
-
-async fn market_settings(s: &Store, k: KoperasiId, slug: &str) {
-    let zones = ZoneRates::new(
-        vec![Zone {
-            regencies: BTreeSet::from([region("35.73")]),
-            fee: Rupiah(10_000),
-        }],
-        None,
-    )
-    .unwrap();
-    on_db!(s.db(), p => sqlx::query(
-        "INSERT INTO market_settings (koperasi_id, opt_in, slug, commission_bp, runs_tomiko, pickup_address, zone_rates, updated_at)
-         VALUES ($1, $2, $3, 1000, $4, 'Jl. Pasar 1', $5, $6)")
-        .bind(k.0).bind(true).bind(slug).bind(false).bind(serde_json::to_string(&zones).unwrap())
-        .bind(OffsetDateTime::now_utc()).execute(p).await.map(|r| r.rows_affected())).unwrap();
-}
 
 async fn seller(
     s: &Store,

@@ -3,161 +3,24 @@
 //! the cashier, patronage, the lookup by barcode and SKU, no oversell under a race for the
 //! last unit, refusals that write nothing, and an idempotent replay.
 
+#[macro_use]
 mod common;
 
-use guyub_core::coop::{Bylaws, CoopKind, CoopPattern, CoopTier, CoopTimeZone};
+#[allow(unused_imports)]
+use common::market::*;
 use guyub_core::ids::{KoperasiId, MemberId, SellerId, VariantId};
 use guyub_core::market::order::OrderStatus;
-use guyub_core::member::ValidMember;
 use guyub_core::money::Rupiah;
-use guyub_core::nik::nik_for;
 use guyub_core::payment::qris::Qris;
-use guyub_core::region::RegionCode;
-use guyub_store::coop::CoopData;
 use guyub_store::market::order::CheckoutPay;
 use guyub_store::market::pos::{CounterLineInput, CounterPay, CounterSaleInput};
 use guyub_store::payment::PaymentChange;
-use guyub_store::{Actor, Engine, Store, StoreError, Tenant, on_db};
+use guyub_store::{Actor, Store, StoreError, Tenant, on_db};
+use time::OffsetDateTime;
 use time::macros::date;
-use time::{Date, Month, OffsetDateTime};
 use uuid::Uuid;
 
 const DANA: &str = "00020101021126570011ID.DANA.WWW011893600915303371673602090337167360303UMI51440014ID.CO.QRIS.WWW0215ID10265623758930303UMI5204737253033605802ID5906Conweb6014Kota Palembang61053016163045C12";
-
-macro_rules! store_test {
-    ($name:ident, |$s:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                common::run(Engine::Sqlite, |$s: Store| async move $body).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                common::run(Engine::Postgres, |$s: Store| async move $body).await
-            }
-        }
-    };
-}
-
-fn staff() -> Actor {
-    Actor::system("Kasir Uji")
-}
-
-fn region(code: &str) -> RegionCode {
-    RegionCode::parse(code).unwrap()
-}
-
-async fn new_coop(s: &Store, code: &str) -> KoperasiId {
-    let data = CoopData {
-        code: code.to_string(),
-        name: format!("Koperasi {code}"),
-        legal_number: None,
-        legal_date: None,
-        nib: None,
-        npwp: None,
-        kind: CoopKind::Konsumen,
-        pattern: CoopPattern::Konvensional,
-        tier: CoopTier::Primary,
-        is_pesantren: false,
-        address: "Jl. MT Haryono 1, Dinoyo".to_string(),
-        region: region("35.73.05.1004"),
-        phone: None,
-        email: None,
-        founded_on: None,
-        timezone: CoopTimeZone::Wib,
-    };
-    s.create_koperasi(&staff(), &data, &Bylaws::default(), 2020)
-        .await
-        .unwrap()
-}
-
-/// A member of `t`, with `phone` (E.164) set; returns the id and member number.
-async fn new_member(
-    s: &Store,
-    t: &Tenant<'_>,
-    name: &str,
-    serial: u16,
-    phone: &str,
-) -> (MemberId, String) {
-    let birth = Date::from_calendar_date(
-        1970 + i32::from(serial % 30),
-        Month::March,
-        1 + (serial % 28) as u8,
-    )
-    .unwrap();
-    let g = guyub_core::member::Gender::Female;
-    let m = ValidMember {
-        nik: nik_for(&region("35.73.05"), birth, g, serial).unwrap(),
-        name: name.to_string(),
-        gender: g,
-        birth_place: "Malang".to_string(),
-        birth_date: birth,
-        address: "Jl. Soekarno-Hatta 9".to_string(),
-        region: region("35.73.05.1004"),
-        phone: None,
-        occupation: "Pedagang".to_string(),
-        joined_on: date!(2024 - 01 - 02),
-    };
-    let id = t.create_member(&staff(), &m).await.unwrap().id;
-    on_db!(s.db(), p => sqlx::query("UPDATE member SET phone = $3 WHERE koperasi_id = $1 AND id = $2")
-        .bind(t.id().0).bind(id.0).bind(phone).execute(p).await.map(|r| r.rows_affected())).unwrap();
-    let no: String = on_db!(s.db(), p => sqlx::query_scalar("SELECT member_no FROM member WHERE koperasi_id = $1 AND id = $2")
-        .bind(t.id().0).bind(id.0).fetch_one(p).await).unwrap();
-    (id, no)
-}
-
-async fn seller(
-    s: &Store,
-    k: KoperasiId,
-    slug: &str,
-    consignment: bool,
-    member: Option<MemberId>,
-    commission_bp: i64,
-) -> SellerId {
-    let id = SellerId::new();
-    let t = OffsetDateTime::now_utc();
-    on_db!(s.db(), p => sqlx::query(
-        "INSERT INTO market_seller (koperasi_id, id, kind, name, slug, owner_name, member_id, user_id, nib, address,
-            region_code, regency_code, category, phone, description, consignment, commission_bp, active, created_at, updated_at)
-         VALUES ($1, $2, 'umkm', $3, $4, 'Bu Sri', $5, NULL, NULL, 'Jl. Pasar 2', '35.73.05.1004', '35.73',
-            'makanan_minuman', '+6281111111111', '', $6, $7, $8, $9, $9)")
-        .bind(k.0).bind(id.0).bind(format!("Toko {slug}")).bind(slug).bind(member.map(|m| m.0))
-        .bind(consignment).bind(commission_bp).bind(true).bind(t).execute(p).await.map(|r| r.rows_affected())).unwrap();
-    id
-}
-
-async fn stock(s: &Store, k: KoperasiId, v: VariantId) -> i64 {
-    on_db!(s.db(), p => sqlx::query_scalar("SELECT stock FROM market_variant WHERE koperasi_id = $1 AND id = $2")
-        .bind(k.0).bind(v.0).fetch_one(p).await).unwrap()
-}
-
-async fn count(s: &Store, sql: &str) -> i64 {
-    on_db!(s.db(), p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(p).await)
-        .unwrap()
-}
-
-/// Debit minus credit of the account with `code`.
-async fn net(t: &Tenant<'_>, code: &str) -> i64 {
-    t.trial_balance()
-        .await
-        .unwrap()
-        .rows
-        .iter()
-        .find(|r| r.code == code)
-        .map(|r| r.debit - r.credit)
-        .unwrap_or(0)
-}
-
-async fn books_ok(s: &Store, k: KoperasiId) {
-    let problems = s.verify_books(Some(k)).await.unwrap();
-    assert!(problems.is_empty(), "{problems:?}");
-    let tb = s.tenant(k).trial_balance().await.unwrap();
-    assert_eq!(tb.total_debit, tb.total_credit);
-}
 
 /// A product of `seller` with one variant carrying a SKU and a barcode; returns its id.
 #[allow(clippy::too_many_arguments)]

@@ -3,8 +3,11 @@
 //! access, bad quantities, the oversell race at confirmation, cancel returning stock once,
 //! idempotent placing, and another coop's PO. Catalogue rows are made with direct SQL.
 
+#[macro_use]
 mod common;
 
+#[allow(unused_imports)]
+use common::market::*;
 use guyub_core::coop::{Bylaws, CoopKind, CoopPattern, CoopTier, CoopTimeZone};
 use guyub_core::ids::{KoperasiId, SellerId, VariantId};
 use guyub_core::market::tomiko::{PaymentTerms, PoSide, PoStatus};
@@ -12,29 +15,10 @@ use guyub_core::region::RegionCode;
 use guyub_store::coop::CoopData;
 use guyub_store::market::tomiko::{PoInput, PoLineInput, PoPay, ReceiveChoice};
 use guyub_store::member::MemberCoop;
-use guyub_store::{Actor, Engine, Store, StoreError, Tenant, on_db};
+use guyub_store::{Actor, Store, StoreError, on_db};
 use time::OffsetDateTime;
 use time::macros::date;
 use uuid::Uuid;
-
-macro_rules! store_test {
-    ($name:ident, |$s:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                common::run(Engine::Sqlite, |$s: Store| async move $body).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                common::run(Engine::Postgres, |$s: Store| async move $body).await
-            }
-        }
-    };
-}
 
 fn staff() -> Actor {
     Actor::system("Pengurus Uji")
@@ -118,30 +102,6 @@ async fn variant(
 async fn stock_cost(s: &Store, k: KoperasiId, v: VariantId) -> (i64, i64) {
     on_db!(s.db(), p => sqlx::query_as("SELECT stock, cost FROM market_variant WHERE koperasi_id = $1 AND id = $2")
         .bind(k.0).bind(v.0).fetch_one(p).await).unwrap()
-}
-
-async fn count(s: &Store, sql: &str) -> i64 {
-    on_db!(s.db(), p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(p).await)
-        .unwrap()
-}
-
-/// Debit minus credit of the account with `code`.
-async fn net(t: &Tenant<'_>, code: &str) -> i64 {
-    t.trial_balance()
-        .await
-        .unwrap()
-        .rows
-        .iter()
-        .find(|r| r.code == code)
-        .map(|r| r.debit - r.credit)
-        .unwrap_or(0)
-}
-
-async fn books_ok(s: &Store, k: KoperasiId) {
-    let problems = s.verify_books(Some(k)).await.unwrap();
-    assert!(problems.is_empty(), "{problems:?}");
-    let tb = s.tenant(k).trial_balance().await.unwrap();
-    assert_eq!(tb.total_debit, tb.total_credit);
 }
 
 /// S: the secondary coop running Tomiko. A: a member coop of S (tempo 30). N: an admitted

@@ -4,6 +4,29 @@
 
 #![allow(dead_code)]
 
+pub mod market;
+
+/// One store test run on SQLite and (with `TEST_DATABASE_URL`) on PostgreSQL.
+#[allow(unused_macros)]
+macro_rules! store_test {
+    ($name:ident, |$s:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                crate::common::run(guyub_store::Engine::Sqlite, |$s: guyub_store::Store| async move $body).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                crate::common::run(guyub_store::Engine::Postgres, |$s: guyub_store::Store| async move $body).await
+            }
+        }
+    };
+}
+
 use std::future::Future;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
