@@ -353,6 +353,26 @@ async fn load_po(tx: &mut Tx, seller: KoperasiId, id: Uuid) -> StoreResult<Po> {
     row.into_po(lines)
 }
 
+/// Ends a step that only moved the status: the audit record in both coops' logs, the PO as
+/// it now is, and the commit.
+async fn finish_status(mut tx: Tx, po: &Po, actor: &Actor, to: PoStatus) -> StoreResult<Po> {
+    audit_both(
+        &mut tx,
+        po,
+        actor,
+        Action::Update,
+        &diff([(
+            "status",
+            Some(po.status.as_str().into()),
+            Some(to.as_str().into()),
+        )]),
+    )
+    .await?;
+    let fresh = load_po(&mut tx, po.koperasi_id, po.id).await?;
+    tx.commit().await?;
+    Ok(fresh)
+}
+
 /// Moves the PO `from → to` if it is still `from`; false when something else moved it.
 async fn move_status(
     tx: &mut Tx,
@@ -753,21 +773,7 @@ impl Tenant<'_> {
                 ));
             }
         }
-        audit_both(
-            &mut tx,
-            &po,
-            actor,
-            Action::Update,
-            &diff([(
-                "status",
-                Some(po.status.as_str().into()),
-                Some(to.as_str().into()),
-            )]),
-        )
-        .await?;
-        let po = load_po(&mut tx, k, id).await?;
-        tx.commit().await?;
-        Ok(po)
+        finish_status(tx, &po, actor, to).await
     }
 
     /// The secondary coop ships a confirmed PO and issues its invoice: invoice number and
@@ -1040,21 +1046,7 @@ impl Tenant<'_> {
         on_tx!(&mut tx, c => sqlx::query(
             "UPDATE tomiko_po SET buyer_entry_id = $3 WHERE koperasi_id = $1 AND id = $2")
             .bind(seller.0).bind(id).bind(entry.0).execute(&mut **c).await.map(|_| ()))?;
-        audit_both(
-            &mut tx,
-            &po,
-            actor,
-            Action::Update,
-            &diff([(
-                "status",
-                Some(po.status.as_str().into()),
-                Some(to.as_str().into()),
-            )]),
-        )
-        .await?;
-        let po = load_po(&mut tx, seller, id).await?;
-        tx.commit().await?;
-        Ok(po)
+        finish_status(tx, &po, actor, to).await
     }
 
     /// The secondary coop records the payment of a received tempo PO: both books in one
@@ -1160,20 +1152,6 @@ impl Tenant<'_> {
                     .bind(seller.0).bind(l.variant_id).bind(l.qty).execute(&mut **c).await.map(|_| ()))?;
             }
         }
-        audit_both(
-            &mut tx,
-            &po,
-            actor,
-            Action::Update,
-            &diff([(
-                "status",
-                Some(po.status.as_str().into()),
-                Some(to.as_str().into()),
-            )]),
-        )
-        .await?;
-        let po = load_po(&mut tx, seller, id).await?;
-        tx.commit().await?;
-        Ok(po)
+        finish_status(tx, &po, actor, to).await
     }
 }
