@@ -499,6 +499,39 @@ fn write_head(
 /// Where the column headers of an export are; data starts on the next row.
 pub const EXPORT_HEAD_ROW: u32 = 4;
 
+fn money_format() -> rust_xlsxwriter::Format {
+    rust_xlsxwriter::Format::new().set_num_format("\"Rp\" #,##0")
+}
+
+fn time_format() -> rust_xlsxwriter::Format {
+    rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy hh:mm")
+}
+
+/// One export's sheet, ready for its rows: the name, the heading block, the column headers
+/// (bold, on [`EXPORT_HEAD_ROW`]), the column widths, and the header row frozen.
+fn export_sheet<'w>(
+    wb: &'w mut rust_xlsxwriter::Workbook,
+    lang: Lang,
+    sc: &Scope,
+    range: &DayRange,
+    name_key: &str,
+    cols: &[&str],
+    widths: &[u16],
+) -> Result<&'w mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name(t(lang, name_key))?;
+    write_head(ws, lang, sc, range, &bold)?;
+    for (c, key) in cols.iter().enumerate() {
+        ws.write_string_with_format(EXPORT_HEAD_ROW, c as u16, t(lang, key), &bold)?;
+    }
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_freeze_panes(EXPORT_HEAD_ROW + 1, 0)?;
+    Ok(ws)
+}
+
 /// The orders export: one row per order made in the period (created time, paid time, status,
 /// seller, buyer, member, shipping, goods, shipping fee, total, refund), money as numbers in a
 /// `Rp #,##0` format and times as Excel date-times in the coop's time zone.
@@ -508,32 +541,31 @@ fn orders_workbook(
     range: &DayRange,
     rows: &[OrderExportRow],
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("\"Rp\" #,##0");
-    let dt = Format::new().set_num_format("dd/mm/yyyy hh:mm");
-    let ws = wb.add_worksheet();
-    ws.set_name(t(lang, "dash-sheet-orders"))?;
-    write_head(ws, lang, sc, range, &bold)?;
-    let cols = [
-        "mo-order-no",
-        "dash-col-created",
-        "dash-col-paid",
-        "mo-status",
-        "dash-seller",
-        "dash-col-buyer",
-        "dash-col-phone",
-        "dash-col-member",
-        "dash-col-shipping",
-        "dash-col-goods",
-        "dash-col-fee",
-        "mo-total",
-        "dash-refunds",
-    ];
-    for (c, key) in cols.iter().enumerate() {
-        ws.write_string_with_format(EXPORT_HEAD_ROW, c as u16, t(lang, key), &bold)?;
-    }
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let (money, dt) = (money_format(), time_format());
+    let ws = export_sheet(
+        &mut wb,
+        lang,
+        sc,
+        range,
+        "dash-sheet-orders",
+        &[
+            "mo-order-no",
+            "dash-col-created",
+            "dash-col-paid",
+            "mo-status",
+            "dash-seller",
+            "dash-col-buyer",
+            "dash-col-phone",
+            "dash-col-member",
+            "dash-col-shipping",
+            "dash-col-goods",
+            "dash-col-fee",
+            "mo-total",
+            "dash-refunds",
+        ],
+        &[18, 17, 17, 12, 22, 22, 16, 8, 14, 14, 12, 14, 14],
+    )?;
     let yes = t(lang, "dash-yes");
     let no = t(lang, "dash-no");
     for (i, o) in rows.iter().enumerate() {
@@ -557,13 +589,6 @@ fn orders_workbook(
         ws.write_number_with_format(r, 11, o.total as f64, &money)?;
         ws.write_number_with_format(r, 12, o.refund as f64, &money)?;
     }
-    for (c, w) in [18, 17, 17, 12, 22, 22, 16, 8, 14, 14, 12, 14, 14]
-        .iter()
-        .enumerate()
-    {
-        ws.set_column_width(c as u16, *w)?;
-    }
-    ws.set_freeze_panes(EXPORT_HEAD_ROW + 1, 0)?;
     wb.save_to_buffer()
 }
 
@@ -575,28 +600,27 @@ fn sales_workbook(
     range: &DayRange,
     rows: &[SalesLineRow],
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("\"Rp\" #,##0");
-    let dt = Format::new().set_num_format("dd/mm/yyyy hh:mm");
-    let ws = wb.add_worksheet();
-    ws.set_name(t(lang, "dash-sheet-sales"))?;
-    write_head(ws, lang, sc, range, &bold)?;
-    let cols = [
-        "dash-col-paid",
-        "mo-order-no",
-        "mo-status",
-        "dash-seller",
-        "dash-col-product",
-        "dash-col-qty",
-        "dash-col-price",
-        "dash-col-amount",
-        "dash-col-member",
-    ];
-    for (c, key) in cols.iter().enumerate() {
-        ws.write_string_with_format(EXPORT_HEAD_ROW, c as u16, t(lang, key), &bold)?;
-    }
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let (money, dt) = (money_format(), time_format());
+    let ws = export_sheet(
+        &mut wb,
+        lang,
+        sc,
+        range,
+        "dash-sheet-sales",
+        &[
+            "dash-col-paid",
+            "mo-order-no",
+            "mo-status",
+            "dash-seller",
+            "dash-col-product",
+            "dash-col-qty",
+            "dash-col-price",
+            "dash-col-amount",
+            "dash-col-member",
+        ],
+        &[17, 18, 12, 22, 30, 8, 14, 14, 8],
+    )?;
     let yes = t(lang, "dash-yes");
     let no = t(lang, "dash-no");
     for (i, l) in rows.iter().enumerate() {
@@ -611,10 +635,6 @@ fn sales_workbook(
         ws.write_number_with_format(r, 7, l.amount as f64, &money)?;
         ws.write_string(r, 8, if l.member { &yes } else { &no })?;
     }
-    for (c, w) in [17, 18, 12, 22, 30, 8, 14, 14, 8].iter().enumerate() {
-        ws.set_column_width(c as u16, *w)?;
-    }
-    ws.set_freeze_panes(EXPORT_HEAD_ROW + 1, 0)?;
     wb.save_to_buffer()
 }
 
