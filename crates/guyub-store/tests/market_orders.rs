@@ -292,6 +292,34 @@ store_test!(two_sellers_two_coops_one_payment_into_both_books, |s| {
     ));
 });
 
+/// The checkout is returned from what was written (not read back): it must be exactly what a
+/// later read gives, for each way to pay.
+store_test!(the_checkout_returned_is_the_one_stored, |s| {
+    let w = world(&s).await;
+    for (i, pay) in [
+        CheckoutPay::Qris,
+        CheckoutPay::Transfer,
+        CheckoutPay::CashAtPickup,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = s
+            .checkout(&two_seller_cart(&w, pay, Some(&format!("same-{i}"))))
+            .await
+            .unwrap();
+        let stored = s.checkout_by_token(&c.buyer_token).await.unwrap();
+        assert_eq!(stored.buyer_token, c.buyer_token);
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            serde_json::to_value(&stored).unwrap(),
+            "{pay:?}"
+        );
+        assert_eq!(c.orders.len(), 2);
+        assert_eq!(c.payment_ref.is_some(), pay != CheckoutPay::CashAtPickup);
+    }
+});
+
 store_test!(replay_returns_the_first_and_too_much_is_refused, |s| {
     let w = world(&s).await;
     let first = s
