@@ -206,3 +206,18 @@ pub async fn variant_stock(db: &Db, variants: &[(Uuid, i64)]) -> StoreResult<Vec
     }
     Ok(out)
 }
+
+/// How many marketplace products the database holds (`guyub bench-market --reuse` fills
+/// only when fewer than asked).
+pub async fn product_count(db: &Db) -> StoreResult<i64> {
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM market_product").fetch_one(p).await)?)
+}
+
+/// How many coops have a code starting with `prefix` (earlier benchmark runs in a reused
+/// database).
+pub async fn coops_with_code_prefix(db: &Db, prefix: &str) -> StoreResult<i64> {
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM koperasi WHERE code LIKE $1")
+        .bind(format!("{prefix}%")).fetch_one(p).await)?)
+}

@@ -60,6 +60,11 @@ pub struct MarketBenchArgs {
     /// Skip the catalogue scenario (checkout only).
     #[arg(long)]
     no_catalogue: bool,
+    /// Keep the database of an earlier run: no reset, and no fill when it already holds at
+    /// least `--products` products (a million take 7–18 minutes to write). The checkout
+    /// scenario then adds its 20 coops under a new run number.
+    #[arg(long)]
+    reuse: bool,
 }
 
 pub async fn run(a: MarketBenchArgs) -> anyhow::Result<()> {
@@ -69,17 +74,20 @@ pub async fn run(a: MarketBenchArgs) -> anyhow::Result<()> {
         "SQLite"
     };
     println!("# guyub bench market — {engine}");
-    if let Some(p) = a
-        .database_url
-        .strip_prefix("sqlite://")
-        .and_then(|r| r.split('?').next())
+    if !a.reuse
+        && let Some(p) = a
+            .database_url
+            .strip_prefix("sqlite://")
+            .and_then(|r| r.split('?').next())
     {
         for s in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{p}{s}"));
         }
     }
     let store = Store::connect(&a.database_url, 24).await?;
-    guyub_store::reset_postgres(store.db()).await?;
+    if !a.reuse {
+        guyub_store::reset_postgres(store.db()).await?;
+    }
     store.migrate().await?;
     if !a.no_catalogue {
         catalogue(&store, &a).await?;
@@ -90,15 +98,21 @@ pub async fn run(a: MarketBenchArgs) -> anyhow::Result<()> {
 
 async fn catalogue(store: &Store, a: &MarketBenchArgs) -> anyhow::Result<()> {
     let t = Instant::now();
-    let fill = guyub_store::market::catalog::fill_market(store.db(), a.coops, a.products).await?;
+    let have = guyub_store::benchdata::product_count(store.db()).await?;
+    if a.reuse && have >= i64::try_from(a.products)? {
+        println!("reusing the catalogue already there: {have} products");
+    } else {
+        let fill =
+            guyub_store::market::catalog::fill_market(store.db(), a.coops, a.products).await?;
+        println!(
+            "filled {} products of {} coops ({} search keys) in {:.0} s",
+            fill.products,
+            fill.coops,
+            fill.tokens,
+            t.elapsed().as_secs_f64()
+        );
+    }
     store.optimize().await?;
-    println!(
-        "filled {} products of {} coops ({} search keys) in {:.0} s",
-        fill.products,
-        fill.coops,
-        fill.tokens,
-        t.elapsed().as_secs_f64()
-    );
     let app = guyub_web::app(guyub_web::new_state(
         store.clone(),
         guyub_web::WebConfig::default(),
@@ -237,8 +251,16 @@ async fn checkout(store: &Store, a: &MarketBenchArgs) -> anyhow::Result<()> {
     // Hot items: a few units each, bought by many buyers at once (nothing may be oversold).
     let mut hot: Vec<(uuid::Uuid, i64)> = vec![];
     let mut coops = vec![];
+    // A run number keeps the codes and slugs of a reused database's earlier runs apart.
+    let earlier = guyub_store::benchdata::coops_with_code_prefix(store.db(), "PSR").await?;
+    let run = earlier / 20;
+    let tag = if run == 0 {
+        String::new()
+    } else {
+        format!("{run}")
+    };
     for c in 0..20 {
-        let data = crate::bench::coop_data(&format!("PSR{c:02}"), "35.73.05.1001")?;
+        let data = crate::bench::coop_data(&format!("PSR{tag}{c:02}"), "35.73.05.1001")?;
         let k = store
             .create_koperasi(&actor, &data, &Bylaws::default(), 2020)
             .await?;
@@ -248,7 +270,7 @@ async fn checkout(store: &Store, a: &MarketBenchArgs) -> anyhow::Result<()> {
             &actor,
             &MarketSettingsInput {
                 opt_in: true,
-                slug: format!("psr-{c:02}"),
+                slug: format!("psr{tag}-{c:02}"),
                 commission: BasisPoints(1000),
                 runs_tomiko: false,
                 pickup_address: Some("Kantor".into()),
