@@ -42,6 +42,24 @@ describe('Pasar: search, cart of two sellers, QRIS, cashier, shipping, received'
   // Filled along the journey.
   const seen = { sellers: [], coop: null, orders: [] };
 
+  it('a product page weighs well under 60 KB of HTML and CSS (photos aside)', async () => {
+    // Uncompressed sizes: an upper bound of what goes over the wire. Timings on slow 3G are
+    // measured by e2e/bench/product_page.js (docs/BENCHMARKS.md), not asserted here.
+    const list = await (await fetch(`${srv.baseUrl}/pasar?q=keripik`)).text();
+    const m = /href="(\/pasar\/p\/[^"]+)"/.exec(list);
+    assert.ok(m, 'a product link on /pasar?q=keripik');
+    const html = await (await fetch(`${srv.baseUrl}${m[1]}`)).text();
+    let total = Buffer.byteLength(html);
+    const assets = [...html.matchAll(/<(?:link[^>]+rel="stylesheet"[^>]+href|script[^>]+src)="([^"]+)"/g)].map((a) => a[1]);
+    for (const a of assets) {
+      const res = await fetch(new URL(a, srv.baseUrl));
+      assert.equal(res.status, 200, `${a} is served`);
+      total += (await res.arrayBuffer()).byteLength;
+    }
+    assert.ok(assets.some((a) => a.includes('.css')), `the stylesheet is counted: ${assets}`);
+    assert.ok(total < 60 * 1024, `HTML + CSS + scripts = ${total} bytes`);
+  });
+
   it('finds products by search and puts two sellers in the cart', async () => {
     await buyer.goto('/pasar?q=keripik');
     await check(buyer, 'pasar-search', { fullPage: false });
