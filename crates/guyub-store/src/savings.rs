@@ -600,19 +600,43 @@ pub struct ArrearsList {
     pub monthly: i64,
 }
 
-/// What a cashier's drawer should hold for one day, from their cash receipts.
+/// What a cashier's drawer should hold for one day: their cash receipts at the savings
+/// counter, and the marketplace payments they took in cash (store counter sales, "cash at
+/// pickup" and cash-on-delivery orders they marked paid).
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ExpectedCash {
     pub cash_in: i64,
     pub cash_out: i64,
     pub receipts: i64,
+    /// Marketplace cash taken by this cashier that day (goods and shipping).
+    pub store_cash: i64,
+    /// How many marketplace checkouts that is.
+    pub store_sales: i64,
 }
 
 impl ExpectedCash {
     pub fn expected(&self) -> i64 {
-        self.cash_in - self.cash_out
+        self.cash_in - self.cash_out + self.store_cash
     }
 }
+
+/// Marketplace cash a cashier took in `[$3, $4)`: checkouts paid by them with a cash method
+/// (`$5`, `$6`). A refund later is paid out by whoever does it and shows in the Kas book, not
+/// in this drawer.
+const STORE_CASH_SQL: &str = "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT), CAST(COUNT(*) AS BIGINT)
+     FROM market_checkout
+     WHERE koperasi_id = $1 AND paid_by = $2 AND paid_at >= $3 AND paid_at < $4 AND pay_method IN ($5, $6)";
+
+/// The instants a coop's calendar day `date` runs between.
+fn day_bounds(date: Date, offset: time::UtcOffset) -> (OffsetDateTime, OffsetDateTime) {
+    let start = date.midnight().assume_offset(offset);
+    (start, start + time::Duration::days(1))
+}
+
+const CASH_METHODS: [crate::market::order::CheckoutPay; 2] = [
+    crate::market::order::CheckoutPay::CashAtPickup,
+    crate::market::order::CheckoutPay::Cod,
+];
 
 /// A cashier's closing of one day.
 #[derive(Debug, Clone, Serialize)]
@@ -930,13 +954,27 @@ impl Tenant<'_> {
         cashier: guyub_core::ids::UserId,
         date: Date,
     ) -> StoreResult<ExpectedCash> {
+        let k = self.koperasi_id;
         let (cash_in, cash_out, receipts): (i64, i64, i64) = on_db!(self.db, p => sqlx::query_as(EXPECTED_SQL)
-            .bind(self.koperasi_id.0).bind(cashier.0).bind(date).bind(PayMethod::Cash.as_str())
+            .bind(k.0).bind(cashier.0).bind(date).bind(PayMethod::Cash.as_str())
+            .fetch_one(p).await)?;
+        let tz: Option<String> = on_db!(self.db, p => sqlx::query_scalar(
+            "SELECT timezone FROM koperasi WHERE id = $1").bind(k.0).fetch_optional(p).await)?;
+        let zone = tz
+            .as_deref()
+            .and_then(guyub_core::coop::CoopTimeZone::parse)
+            .ok_or(StoreError::NotFound)?;
+        let (from, to) = day_bounds(date, zone.offset());
+        let (store_cash, store_sales): (i64, i64) = on_db!(self.db, p => sqlx::query_as(STORE_CASH_SQL)
+            .bind(k.0).bind(cashier.0).bind(from).bind(to)
+            .bind(CASH_METHODS[0].as_str()).bind(CASH_METHODS[1].as_str())
             .fetch_one(p).await)?;
         Ok(ExpectedCash {
             cash_in,
             cash_out,
             receipts,
+            store_cash,
+            store_sales,
         })
     }
 
@@ -1001,7 +1039,14 @@ impl Tenant<'_> {
         let (cash_in, cash_out, _): (i64, i64, i64) = on_tx!(&mut tx, c => sqlx::query_as(EXPECTED_SQL)
             .bind(k.0).bind(cashier.0).bind(date).bind(PayMethod::Cash.as_str())
             .fetch_one(&mut **c).await)?;
-        let expected = cash_in - cash_out;
+        let offsets = crate::market::order::coop_offsets(&mut tx, &[k]).await?;
+        let offset = offsets.get(&k).copied().ok_or(StoreError::NotFound)?;
+        let (from, to) = day_bounds(date, offset);
+        let (store_cash, _): (i64, i64) = on_tx!(&mut tx, c => sqlx::query_as(STORE_CASH_SQL)
+            .bind(k.0).bind(cashier.0).bind(from).bind(to)
+            .bind(CASH_METHODS[0].as_str()).bind(CASH_METHODS[1].as_str())
+            .fetch_one(&mut **c).await)?;
+        let expected = cash_in - cash_out + store_cash;
         let difference = counted.0 - expected;
         if difference != 0 && reason.is_none() {
             return Err(StoreError::Invalid(vec![FieldError::new(

@@ -574,3 +574,85 @@ store_test!(a_counter_return_on_the_order_desk_mirrors_the_sale, |s| {
     );
     books_ok(&s, w.a).await;
 });
+
+/// The daily cash closing expects a cashier's cash counter sales in their drawer (not the
+/// QRIS ones, not another cashier's), and a shortage against that is posted.
+store_test!(the_drawer_expects_the_cashiers_own_counter_cash, |s| {
+    let w = world(&s).await;
+    let ta = s.tenant(w.a);
+    set_qris(&ta).await;
+    let cashier = |name: &str| Actor {
+        user_id: Some(guyub_core::ids::UserId(Uuid::now_v7())),
+        name: format!("{name} <{}@toka.id>", name.to_lowercase()),
+    };
+    let (x, y) = (cashier("Ani"), cashier("Budi"));
+    let sale = |lines: Vec<CounterLineInput>, pay: CounterPay| CounterSaleInput {
+        idem_key: None,
+        member: None,
+        lines,
+        pay,
+    };
+    // Ani: one cash sale (Rp 50.000, paid with Rp 100.000) and one QRIS sale she confirms.
+    ta.counter_sale(&x, &sale(vec![line(w.kopi, 1)], cash(100_000)))
+        .await
+        .unwrap();
+    let q = ta
+        .counter_sale(&x, &sale(vec![line(w.gula, 1)], CounterPay::Qris))
+        .await
+        .unwrap();
+    ta.confirm_counter_qris(&x, q.checkout.id).await.unwrap();
+    // Budi: two gula in cash (Rp 32.000).
+    ta.counter_sale(&y, &sale(vec![line(w.gula, 2)], cash(32_000)))
+        .await
+        .unwrap();
+
+    let today = OffsetDateTime::now_utc()
+        .to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap())
+        .date();
+    let ex = ta.expected_cash(x.user_id.unwrap(), today).await.unwrap();
+    assert_eq!(
+        (ex.store_cash, ex.store_sales, ex.expected()),
+        (50_000, 1, 50_000)
+    );
+    let ey = ta.expected_cash(y.user_id.unwrap(), today).await.unwrap();
+    assert_eq!(
+        (ey.store_cash, ey.store_sales, ey.expected()),
+        (32_000, 1, 32_000)
+    );
+    let yesterday = today.previous_day().unwrap();
+    let none = ta
+        .expected_cash(x.user_id.unwrap(), yesterday)
+        .await
+        .unwrap();
+    assert_eq!((none.store_cash, none.store_sales), (0, 0));
+
+    // Ani's drawer matches: closed without an entry.
+    let n = entries(&s).await;
+    let cx = ta
+        .close_cash(&x, x.user_id.unwrap(), today, Rupiah(50_000), None)
+        .await
+        .unwrap();
+    assert_eq!((cx.expected, cx.difference, cx.entry_id), (50_000, 0, None));
+    assert_eq!(entries(&s).await, n);
+    // Budi is Rp 2.000 short: refused without a reason, posted with one.
+    assert!(matches!(
+        ta.close_cash(&y, y.user_id.unwrap(), today, Rupiah(30_000), None)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(entries(&s).await, n);
+    let cy = ta
+        .close_cash(
+            &y,
+            y.user_id.unwrap(),
+            today,
+            Rupiah(30_000),
+            Some("uang kembalian salah".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!((cy.expected, cy.difference), (32_000, -2_000));
+    assert!(cy.entry_id.is_some());
+    assert_eq!(net(&ta, "1101").await, 50_000 + 32_000 - 2_000);
+    books_ok(&s, w.a).await;
+});

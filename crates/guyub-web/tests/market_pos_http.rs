@@ -255,6 +255,20 @@ async fn a_cashier_sells_to_a_member_for_cash_and_prints_the_receipt() {
             .contains(&format!("TK-{}-000001", today().year()))
     );
     assert!(list.text().contains("Rp 90.000"));
+    assert!(list.text().contains(&format!("/k/{}/kasir/tutup", w.a)));
+
+    // The day's cash closing expects the sale in this cashier's drawer.
+    let closing = w
+        .get(&format!("/k/{}/kasir/tutup", w.a), As::Browser(&kasir))
+        .await;
+    assert_eq!(closing.status, StatusCode::OK);
+    let html = closing.text();
+    let at = html.find("id=\"store-cash\"").expect("the store cash row");
+    assert!(
+        html[at..].starts_with("id=\"store-cash\">Rp 90.000<"),
+        "{}",
+        &html[at..at + 60]
+    );
 }
 
 #[tokio::test]

@@ -1854,10 +1854,12 @@ pub(crate) async fn pay_tx(
     money_role: AccountRole,
     t: OffsetDateTime,
 ) -> StoreResult<bool> {
+    // `paid_by`: whose drawer a cash payment went into (the daily cash closing expects it).
     let moved = on_tx!(&mut *tx, c => sqlx::query(
-        "UPDATE market_checkout SET state = 'dibayar', paid_at = $3
+        "UPDATE market_checkout SET state = 'dibayar', paid_at = $3, paid_by = $4
          WHERE koperasi_id = $1 AND id = $2 AND state = 'menunggu'")
-        .bind(ck.0).bind(cid.0).bind(t).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        .bind(ck.0).bind(cid.0).bind(t).bind(actor.user_id.map(|u| u.0))
+        .execute(&mut **c).await.map(|r| r.rows_affected()))?;
     if moved != 1 {
         let state: Option<String> = on_tx!(&mut *tx, c => sqlx::query_scalar(
             "SELECT state FROM market_checkout WHERE koperasi_id = $1 AND id = $2")

@@ -31,6 +31,7 @@ sav-closing-link = Close today's cash
 sav-receipts = Cash receipts today
 sav-cash-in = Cash in
 sav-cash-out = Cash out
+sav-store-cash = Marketplace cash (store counter, pickup, COD)
 sav-expected = Expected in the drawer
 sav-counted = Cash counted
 sav-closed-at = Cash was closed at

@@ -31,6 +31,7 @@ sav-closing-link = Tutup kas hari ini
 sav-receipts = Kuitansi tunai hari ini
 sav-cash-in = Uang masuk
 sav-cash-out = Uang keluar
+sav-store-cash = Penjualan tunai pasar (toko, ambil sendiri, COD)
 sav-expected = Seharusnya di laci
 sav-counted = Uang yang dihitung
 sav-closed-at = Kas sudah ditutup pada

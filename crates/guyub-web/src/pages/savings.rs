@@ -350,6 +350,9 @@ struct ClosingPage {
     receipts: i64,
     cash_in: String,
     cash_out: String,
+    /// Marketplace cash this cashier took today (store counter, pickup, COD): count, amount.
+    store_sales: i64,
+    store_cash: String,
     expected: String,
     /// Today's closing, when done: (counted, difference, reason, time).
     done: Option<(String, String, String, String)>,
@@ -392,6 +395,8 @@ async fn closing_page(
         receipts: exp.receipts,
         cash_in: Rupiah(exp.cash_in).to_string(),
         cash_out: Rupiah(exp.cash_out).to_string(),
+        store_sales: exp.store_sales,
+        store_cash: Rupiah(exp.store_cash).to_string(),
         expected: Rupiah(exp.expected()).to_string(),
         difference_sign: closing.as_ref().map(|c| c.difference.signum()).unwrap_or(0),
         done: closing.map(|c| {
