@@ -562,3 +562,134 @@ store_test!(a_range_is_whole_wib_days, |s| {
     assert_eq!(ta.sales_lines_export(None, &may1).await.unwrap().len(), 1);
     assert!(ta.sales_lines_export(None, &may2).await.unwrap().is_empty());
 });
+
+/// A legality document of a seller's product, with direct SQL.
+async fn doc(
+    s: &Store,
+    k: KoperasiId,
+    seller: SellerId,
+    v: Option<VariantId>,
+    kind: &str,
+    number: &str,
+    expires_on: Option<Date>,
+) {
+    let product: Option<Uuid> = match v {
+        Some(v) => Some(
+            on_db!(s.db(), p => sqlx::query_scalar(
+                "SELECT product_id FROM market_variant WHERE koperasi_id = $1 AND id = $2")
+                .bind(k.0).bind(v.0).fetch_one(p).await)
+            .unwrap(),
+        ),
+        None => None,
+    };
+    on_db!(s.db(), p => sqlx::query(
+        "INSERT INTO market_doc (koperasi_id, id, seller_id, product_id, kind, number, expires_on, file_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)")
+        .bind(k.0).bind(Uuid::now_v7()).bind(seller.0).bind(product).bind(kind).bind(number)
+        .bind(expires_on).bind(OffsetDateTime::now_utc()).execute(p).await.map(|r| r.rows_affected()))
+    .unwrap();
+}
+
+// The sellers are told on their dashboard (and the board on the coop's, with a WhatsApp
+// reminder) of documents that expired or expire within 30 days; not of valid ones, not of
+// archived products, never of another coop's or another seller's.
+store_test!(documents_to_renew_show_on_the_dashboards, |s| {
+    let w = world(&s).await;
+    let today = today_wib();
+    let range = DayRange::new(today, today).unwrap();
+    doc(
+        &s,
+        w.a,
+        w.toko,
+        Some(w.kopi),
+        "halal",
+        "ID35110000123450123",
+        Some(today + Duration::days(10)),
+    )
+    .await;
+    doc(
+        &s,
+        w.a,
+        w.ukm,
+        Some(w.keripik),
+        "pirt",
+        "2063573010123-26",
+        Some(today - Duration::days(3)),
+    )
+    .await;
+    doc(
+        &s,
+        w.a,
+        w.toko,
+        Some(w.kopi),
+        "bpom",
+        "MD 123456789012",
+        Some(today + Duration::days(400)),
+    )
+    .await;
+    doc(&s, w.a, w.ukm, None, "nib", "9120001234567", None).await;
+    let gula: VariantId = VariantId(
+        on_db!(s.db(), p => sqlx::query_scalar(
+            "SELECT id FROM market_variant WHERE koperasi_id = $1").bind(w.b.0).fetch_one(p).await)
+        .unwrap(),
+    );
+    doc(
+        &s,
+        w.b,
+        w.toko_b,
+        Some(gula),
+        "halal",
+        "ID35110000999990123",
+        Some(today - Duration::days(1)),
+    )
+    .await;
+
+    let ta = s.tenant(w.a);
+    let d = ta.dashboard(None, &range, 5).await.unwrap();
+    let got: Vec<(&str, &str, Date)> = d
+        .documents
+        .iter()
+        .map(|a| {
+            (
+                a.kind.as_str(),
+                a.product_name.as_deref().unwrap_or(""),
+                a.expires_on,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("pirt", "Keripik Tempe", today - Duration::days(3)),
+            ("halal", "Kopi Dampit", today + Duration::days(10)),
+        ],
+        "soonest first; valid and undated documents left out"
+    );
+    assert!(matches!(
+        d.documents[0].status,
+        guyub_core::market::legality::CertStatus::Expired { since_days: 3 }
+    ));
+    assert_eq!(
+        d.documents[1].seller_phone.as_deref(),
+        Some("+6281111111111")
+    );
+    // Each seller sees only its own.
+    let toko = ta.dashboard(Some(w.toko), &range, 5).await.unwrap();
+    assert_eq!(toko.documents.len(), 1);
+    assert_eq!(toko.documents[0].seller_id, w.toko);
+    let ukm = ta.dashboard(Some(w.ukm), &range, 5).await.unwrap();
+    assert_eq!(ukm.documents.len(), 1);
+    assert_eq!(ukm.documents[0].kind.as_str(), "pirt");
+    // Coop B sees its own expired halal only.
+    let db = s.tenant(w.b).dashboard(None, &range, 5).await.unwrap();
+    assert_eq!(db.documents.len(), 1);
+    assert_eq!(db.documents[0].product_name.as_deref(), Some("Gula Aren"));
+    // An archived product's documents no longer ask for renewal.
+    on_db!(s.db(), p => sqlx::query(
+        "UPDATE market_product SET status = 'diarsipkan' WHERE koperasi_id = $1 AND name = 'Keripik Tempe'")
+        .bind(w.a.0).execute(p).await.map(|r| r.rows_affected()))
+    .unwrap();
+    let d = ta.dashboard(None, &range, 5).await.unwrap();
+    assert_eq!(d.documents.len(), 1);
+    assert_eq!(d.documents[0].kind.as_str(), "halal");
+});

@@ -292,8 +292,8 @@ store_test!(two_sellers_two_coops_one_payment_into_both_books, |s| {
     ));
 });
 
-/// The checkout is returned from what was written (not read back): it must be exactly what a
-/// later read gives, for each way to pay.
+// The checkout is returned from what was written (not read back): it must be exactly what a
+// later read gives, for each way to pay.
 store_test!(the_checkout_returned_is_the_one_stored, |s| {
     let w = world(&s).await;
     for (i, pay) in [

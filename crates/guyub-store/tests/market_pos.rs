@@ -575,8 +575,8 @@ store_test!(a_counter_return_on_the_order_desk_mirrors_the_sale, |s| {
     books_ok(&s, w.a).await;
 });
 
-/// The daily cash closing expects a cashier's cash counter sales in their drawer (not the
-/// QRIS ones, not another cashier's), and a shortage against that is posted.
+// The daily cash closing expects a cashier's cash counter sales in their drawer (not the
+// QRIS ones, not another cashier's), and a shortage against that is posted.
 store_test!(the_drawer_expects_the_cashiers_own_counter_cash, |s| {
     let w = world(&s).await;
     let ta = s.tenant(w.a);

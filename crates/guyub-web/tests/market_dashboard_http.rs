@@ -431,6 +431,32 @@ async fn dashboard_exports_and_patronage_journey() {
         .get(&format!("{coop_dash}?penjual={ukm_b}"), As::Browser(&pa))
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // A halal certificate of the seller's kopi expired yesterday: the seller's dashboard asks
+    // for a new one; the board's also offers a WhatsApp reminder to the seller.
+    assert!(!html.contains("id=\"dash-docs\""));
+    let expired = today.previous_day().unwrap();
+    on_db!(s.db(), p => sqlx::query(
+        "INSERT INTO market_doc (koperasi_id, id, seller_id, product_id, kind, number, expires_on, file_id, created_at)
+         SELECT v.koperasi_id, $3, $4, v.product_id, 'halal', 'ID35110000123450123', $5, NULL, $6
+         FROM market_variant v WHERE v.koperasi_id = $1 AND v.id = $2")
+        .bind(w.a.0).bind(kopi.0).bind(uuid::Uuid::now_v7()).bind(toko_a.0).bind(expired)
+        .bind(OffsetDateTime::now_utc()).execute(p).await.map(|r| r.rows_affected())).unwrap();
+    let html = w.get(&dash, As::Browser(&sp)).await.text();
+    let at = html
+        .find("id=\"dash-docs\"")
+        .expect("the documents to renew");
+    assert!(html[at..].contains("Kopi Dampit") && html[at..].contains("ID35110000123450123"));
+    assert!(
+        !html.contains("wa.me/"),
+        "no reminder link on the seller's own page"
+    );
+    let html = w.get(&coop_dash, As::Browser(&pa)).await.text();
+    assert!(html.contains("id=\"dash-docs\""));
+    assert!(
+        html.contains("href=\"https://wa.me/6281111111111?text=Yth.%20Toko%20toko-a"),
+        "{html}"
+    );
     let r = w
         .get(&format!("{coop_dash}/penjualan.xlsx?{q}"), As::Browser(&pa))
         .await;

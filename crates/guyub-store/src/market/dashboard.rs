@@ -22,9 +22,10 @@
 use guyub_core::coop::CoopTimeZone;
 use guyub_core::ids::{MarketProductId, OrderId, SellerId, VariantId};
 use guyub_core::market::dashboard::{DayRange, DaySales, Movement, by_day};
+use guyub_core::market::legality::{CertStatus, DocKind, EXPIRY_WARNING_DAYS, cert_status};
 use guyub_core::market::order::OrderStatus;
 use serde::Serialize;
-use time::{OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
 use super::order::Payout;
@@ -36,6 +37,8 @@ pub const MAX_EXPORT_ROWS: i64 = 100_000;
 const TOP_PRODUCTS: i64 = 5;
 /// How many low-stock variants the dashboard lists.
 const LOW_STOCK_ROWS: i64 = 50;
+/// Most documents to renew on a dashboard.
+pub const DOC_ALERT_ROWS: i64 = 50;
 /// How many recent payouts the dashboard lists.
 const LAST_PAYOUTS: usize = 5;
 
@@ -100,6 +103,24 @@ pub struct Owed {
     pub amount: i64,
 }
 
+/// A legality document that expired or expires within [`EXPIRY_WARNING_DAYS`] days, of a
+/// product not archived (or of the seller itself): the seller must renew it. An expired halal,
+/// P-IRT or BPOM document suspends the product at the hourly certificate run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocAlert {
+    pub seller_id: SellerId,
+    pub seller_name: String,
+    /// The seller's phone as entered, for a WhatsApp message from the board.
+    pub seller_phone: Option<String>,
+    /// `None` for a document of the seller (its NIB).
+    pub product_id: Option<MarketProductId>,
+    pub product_name: Option<String>,
+    pub kind: DocKind,
+    pub number: String,
+    pub expires_on: Date,
+    pub status: CertStatus,
+}
+
 /// The dashboard of one seller, or of the whole coop (`seller` `None`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
@@ -117,6 +138,8 @@ pub struct Dashboard {
     /// Owed to consignment sellers now, per seller (one row at most for a seller's dashboard).
     pub owed: Vec<Owed>,
     pub last_payouts: Vec<Payout>,
+    /// Documents to renew, soonest first (at most [`DOC_ALERT_ROWS`]).
+    pub documents: Vec<DocAlert>,
 }
 
 /// One row of the orders export.
@@ -346,6 +369,8 @@ impl Tenant<'_> {
             .collect();
         let mut last_payouts = self.payouts(seller).await?;
         last_payouts.truncate(LAST_PAYOUTS);
+        let today = OffsetDateTime::now_utc().to_offset(off).date();
+        let documents = self.doc_alerts(seller, today).await?;
 
         Ok(Dashboard {
             seller,
@@ -358,7 +383,58 @@ impl Tenant<'_> {
             low_stock_line: low_stock,
             owed,
             last_payouts,
+            documents,
         })
+    }
+
+    /// The documents of `seller` (or of every seller of this coop) that expired or expire by
+    /// `today` + [`EXPIRY_WARNING_DAYS`], soonest first: products archived are left out.
+    pub async fn doc_alerts(
+        &self,
+        seller: Option<SellerId>,
+        today: Date,
+    ) -> StoreResult<Vec<DocAlert>> {
+        type Row = (
+            Uuid,
+            String,
+            Option<String>,
+            Option<Uuid>,
+            Option<String>,
+            String,
+            String,
+            Date,
+        );
+        let until = today + time::Duration::days(EXPIRY_WARNING_DAYS);
+        let rows: Vec<Row> = on_db!(self.db, p => sqlx::query_as(
+            "SELECT s.id, s.name, s.phone, d.product_id, p.name, d.kind, d.number, d.expires_on
+             FROM market_doc d
+             JOIN market_seller s ON s.koperasi_id = d.koperasi_id AND s.id = d.seller_id
+             LEFT JOIN market_product p ON p.koperasi_id = d.koperasi_id AND p.id = d.product_id
+             WHERE d.koperasi_id = $1 AND ($2 IS NULL OR d.seller_id = $2)
+               AND d.expires_on IS NOT NULL AND d.expires_on <= $3
+               AND (d.product_id IS NULL OR p.status <> 'diarsipkan')
+             ORDER BY d.expires_on, s.name, p.name LIMIT $4")
+            .bind(self.koperasi_id.0).bind(seller.map(|s| s.0)).bind(until).bind(DOC_ALERT_ROWS)
+            .fetch_all(p).await)?;
+        rows.into_iter()
+            .map(
+                |(sid, seller_name, seller_phone, pid, product_name, kind, number, expires_on)| {
+                    let kind = DocKind::parse(&kind)
+                        .ok_or_else(|| StoreError::corrupt(format!("doc kind {kind}")))?;
+                    Ok(DocAlert {
+                        seller_id: SellerId(sid),
+                        seller_name,
+                        seller_phone,
+                        product_id: pid.map(MarketProductId),
+                        product_name,
+                        kind,
+                        number,
+                        expires_on,
+                        status: cert_status(Some(expires_on), today),
+                    })
+                },
+            )
+            .collect()
     }
 
     /// The orders made in `range` (local days), oldest first, for the orders export: one

@@ -20,10 +20,12 @@ use axum::response::{IntoResponse, Response};
 use guyub_core::coop::CoopTimeZone;
 use guyub_core::ids::{KoperasiId, SellerId};
 use guyub_core::market::dashboard::{DayRange, bar_heights, parse_low_stock};
+use guyub_core::market::legality::CertStatus;
+use guyub_core::market::order::whatsapp_link;
 use guyub_core::market::shipping::ShippingMethod;
 use guyub_core::money::Rupiah;
 use guyub_core::{FieldError, Lang, Msg, fmt_id};
-use guyub_store::market::dashboard::{Dashboard, OrderExportRow, SalesLineRow};
+use guyub_store::market::dashboard::{Dashboard, DocAlert, OrderExportRow, SalesLineRow};
 use serde::Deserialize;
 
 use super::{Page, render, render_status};
@@ -216,6 +218,41 @@ struct DashView {
     owed_total: String,
     payouts: Vec<(String, String, String, String, i64)>,
     show_seller: bool,
+    docs: Vec<DocView>,
+}
+
+/// A document to renew, as the dashboard shows it.
+struct DocView {
+    /// The product's name, or the seller's own document.
+    what: String,
+    seller: String,
+    kind: String,
+    number: String,
+    status: String,
+    /// `st-…` class: expired or soon.
+    class: &'static str,
+    /// On the board's dashboard: a ready WhatsApp message to the seller.
+    whatsapp: Option<String>,
+}
+
+/// The message the board sends a seller about a document to renew.
+fn renew_message(a: &DocAlert, coop_name: &str) -> String {
+    let what = match &a.product_name {
+        Some(p) => format!("produk {p}"),
+        None => "usaha Anda".to_string(),
+    };
+    let when = fmt_id::tanggal(a.expires_on, Lang::Id);
+    let verb = if matches!(a.status, CertStatus::Expired { .. }) {
+        "sudah berakhir pada"
+    } else {
+        "akan berakhir pada"
+    };
+    format!(
+        "Yth. {}, {} ({}) untuk {what} {verb} {when}. Mohon kirim dokumen yang baru kepada {coop_name} agar produk tetap tampil dan terkurasi di Pasar.",
+        a.seller_name,
+        a.kind.label(Lang::Id),
+        a.number
+    )
 }
 
 fn dash_view(d: &Dashboard, range: &DayRange, sc: &Scope, lang: Lang) -> DashView {
@@ -314,6 +351,31 @@ fn dash_view(d: &Dashboard, range: &DayRange, sc: &Scope, lang: Lang) -> DashVie
             })
             .collect(),
         show_seller: sc.seller.is_none(),
+        docs: d
+            .documents
+            .iter()
+            .map(|a| DocView {
+                what: a
+                    .product_name
+                    .clone()
+                    .unwrap_or_else(|| t(lang, "dash-doc-seller")),
+                seller: a.seller_name.clone(),
+                kind: a.kind.label(lang).to_string(),
+                number: a.number.clone(),
+                status: a.status.msg().get(lang).to_string(),
+                class: if matches!(a.status, CertStatus::Expired { .. }) {
+                    "st-dibatalkan"
+                } else {
+                    "st-menunggu"
+                },
+                whatsapp: match (&a.seller_phone, sc.seller) {
+                    (Some(phone), None) if !phone.trim().is_empty() => {
+                        Some(whatsapp_link(phone, &renew_message(a, &sc.coop_name)))
+                    }
+                    _ => None,
+                },
+            })
+            .collect(),
     }
 }
 
