@@ -396,7 +396,14 @@ pub async fn seed(
                     docs.push(DocInput {
                         kind: "halal".into(),
                         number: format!("ID{regency_digits}{:012}", rng.below(1_000_000_000)),
-                        expires_on: Some(today.replace_year(today.year() + 3).unwrap_or(today)),
+                        // About one in eleven expires within the month, so the dashboards'
+                        // "documents to renew" has something to show (no extra random draw:
+                        // the rest of the demo stays the same).
+                        expires_on: Some(if (ci + n) % 11 == 3 {
+                            today + time::Duration::days(7 + ((ci + n) % 20) as i64)
+                        } else {
+                            today.replace_year(today.year() + 3).unwrap_or(today)
+                        }),
                         file_id: None,
                     });
                 }
