@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod dashboard;
+pub mod lookup;
 pub mod order;
 pub mod pos;
 pub mod tomiko;
