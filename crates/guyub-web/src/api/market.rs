@@ -1326,10 +1326,11 @@ pub async fn act_on_order(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DashParams {
-    /// The first day, YYYY-MM-DD (default: 30 days ago).
+    /// The first day, YYYY-MM-DD (default: the first day of this month, in the coop's time
+    /// zone).
     #[serde(default)]
     dari: String,
-    /// The last day, YYYY-MM-DD (default: today), at most a year after `dari`.
+    /// The last day, YYYY-MM-DD (default: today), at most 366 days from `dari`.
     #[serde(default)]
     sampai: String,
     /// The low-stock line (default 5).
