@@ -969,6 +969,18 @@ async fn tomiko_catalogue_and_pos() {
         .await;
     refused(&r, StatusCode::FORBIDDEN, "forbidden", None);
 
+    // The index: A is admitted by S (tempo 30); B by nobody.
+    let r = w
+        .get(&format!("/api/v1/koperasi/{a}/tomiko/katalog"), buyer)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["sellers"][0]["seller_id"], s.to_string());
+    assert_eq!(r.json()["sellers"][0]["payment_terms_days"], 30);
+    let r = w
+        .get(&format!("/api/v1/koperasi/{b}/tomiko/katalog"), stranger)
+        .await;
+    assert!(r.json()["sellers"].as_array().unwrap().is_empty());
+
     // The admitted coop sees the tiers.
     let r = w
         .get(&format!("/api/v1/koperasi/{a}/tomiko/katalog/{s}"), buyer)
@@ -1053,6 +1065,37 @@ async fn tomiko_catalogue_and_pos() {
     assert_eq!(r2.json()["id"], j["id"]);
     assert_eq!(pos_of(&w, a).await, 1);
     let id = j["id"].as_str().unwrap().to_string();
+
+    // Both sides list it; a bad side or status is 422.
+    let r = w
+        .get(&format!("/api/v1/koperasi/{a}/tomiko/po"), buyer)
+        .await;
+    assert_eq!(r.json()["pos"].as_array().unwrap().len(), 1);
+    assert_eq!(r.json()["pos"][0]["id"], id.as_str());
+    let r = w
+        .get(
+            &format!("/api/v1/koperasi/{s}/tomiko/po?sisi=jual&status=diajukan"),
+            seller,
+        )
+        .await;
+    assert_eq!(r.json()["pos"][0]["id"], id.as_str());
+    assert_eq!(r.json()["pos"][0]["side"], "penjual");
+    let r = w
+        .get(&format!("/api/v1/koperasi/{b}/tomiko/po"), stranger)
+        .await;
+    assert!(r.json()["pos"].as_array().unwrap().is_empty());
+    for (q, field) in [
+        ("sisi=tengah", "sisi"),
+        ("sisi=jual&status=hilang", "status"),
+    ] {
+        refused(
+            &w.get(&format!("/api/v1/koperasi/{s}/tomiko/po?{q}"), seller)
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            Some(field),
+        );
+    }
 
     // Both sides see it; a third coop does not.
     let r = w
@@ -1172,6 +1215,8 @@ async fn the_openapi_document_lists_the_marketplace() {
             "/api/v1/koperasi/{koperasi_id}/tomiko/katalog/{seller_id}",
             "get",
         ),
+        ("/api/v1/koperasi/{koperasi_id}/tomiko/katalog", "get"),
+        ("/api/v1/koperasi/{koperasi_id}/tomiko/po", "get"),
         ("/api/v1/koperasi/{koperasi_id}/tomiko/po", "post"),
         ("/api/v1/koperasi/{koperasi_id}/tomiko/po/{po_id}", "get"),
         (
@@ -1200,4 +1245,134 @@ async fn the_openapi_document_lists_the_marketplace() {
     ] {
         assert!(schemas.contains_key(s), "{s}");
     }
+}
+
+#[tokio::test]
+async fn a_sellers_own_user_works_on_its_own_products_only() {
+    let w = World::new().await;
+    let p = pasar(&w).await;
+    let a = w.a;
+    // A second seller of A, run by its own user (no coop role).
+    let hash = guyub_web::auth::hash_password(PASSWORD).expect("hash");
+    let user = w
+        .store
+        .create_user(&actor(), "bu.sri@umkm.test", "Bu Sri", &hash, false)
+        .await
+        .expect("user");
+    let token = format!(
+        "guyub_sri{}",
+        guyub_web::auth::random_secret().expect("secret")
+    );
+    w.store
+        .create_token(&actor(), user, "tes", &token)
+        .await
+        .expect("token");
+    let sri = w
+        .store
+        .tenant(a)
+        .create_seller(
+            &actor(),
+            &SellerInput {
+                kind: SellerKind::Umkm,
+                name: "Keripik Bu Sri".into(),
+                owner_name: "Sri".into(),
+                member_id: None,
+                user_id: Some(user),
+                nib: None,
+                address: "Jl. Pasar 3".into(),
+                region_code: "35.73".into(),
+                category: "makanan-minuman".into(),
+                phone: None,
+                description: "Keripik".into(),
+                consignment: false,
+                commission: None,
+            },
+        )
+        .await
+        .expect("seller")
+        .id;
+    let (tempe, tempe_v) = new_product(
+        &w,
+        a,
+        sri,
+        "Keripik Tempe",
+        "makanan-minuman",
+        &[Face::JatimIso],
+        12_000,
+        6,
+        "",
+        false,
+    )
+    .await;
+    let list = format!("/api/v1/koperasi/{a}/pasar/produk");
+    let me = As::Token(&token);
+    let r = w.get(&list, me).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let j = r.json();
+    assert_eq!(j["products"].as_array().unwrap().len(), 1, "{j}");
+    assert_eq!(j["products"][0]["name"], "Keripik Tempe");
+    // Another seller's product or seller: not found, nothing written.
+    let before = w.snapshot().await;
+    refused(
+        &w.get(&format!("{list}/{}", p.kopi), me).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    refused(
+        &w.get(&format!("{list}?penjual={}", p.toko_a), me).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    refused(
+        &api(
+            &w,
+            Method::PATCH,
+            &format!("{list}/{}/varian/{}", p.kopi, p.kopi_v),
+            me,
+            Some(json!({"stock": 0})),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    let body = json!({"seller_id": p.toko_a.to_string(), "name": "Kopi Palsu",
+        "category": "makanan-minuman", "faces": ["umkm"], "variants": [{"price": 1000, "stock": 1}]});
+    refused(
+        &api(&w, Method::POST, &list, me, Some(body)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    // The orders desk and the dashboard are the coop's staff's, not a seller's.
+    for path in [
+        format!("/api/v1/koperasi/{a}/pasar/pesanan"),
+        format!("/api/v1/koperasi/{a}/pasar/dasbor"),
+    ] {
+        refused(
+            &w.get(&path, me).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            None,
+        );
+    }
+    assert_unchanged(
+        &before,
+        &w.snapshot().await,
+        "a seller on another's products",
+    );
+    assert_eq!(variant_row(&w, a, p.kopi).await, (50_000, 10));
+    // Its own: stock set.
+    let r = api(
+        &w,
+        Method::PATCH,
+        &format!("{list}/{tempe}/varian/{tempe_v}"),
+        me,
+        Some(json!({"stock": 9})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(variant_row(&w, a, tempe).await, (12_000, 9));
 }

@@ -370,6 +370,8 @@ const ROUTES: &[Route] = &[
         "/api/v1/koperasi/{koperasi_id}/tomiko/katalog/{seller_id}",
         Api,
     ),
+    r("GET", "/api/v1/koperasi/{koperasi_id}/tomiko/katalog", Api),
+    r("GET", "/api/v1/koperasi/{koperasi_id}/tomiko/po", Api),
     r("POST", "/api/v1/koperasi/{koperasi_id}/tomiko/po", Api),
     r(
         "GET",

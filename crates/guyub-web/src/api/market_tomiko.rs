@@ -10,14 +10,14 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use guyub_core::Msg;
 use guyub_core::ids::{KoperasiId, VariantId};
-use guyub_core::market::tomiko::{PaymentTerms, PoAction, PoSide, allowed_actions};
+use guyub_core::market::tomiko::{PaymentTerms, PoAction, PoSide, PoStatus, allowed_actions};
 use guyub_store::market::tomiko::{Po, PoInput, PoLineInput, PoPay, ReceiveChoice};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::market::{TierOut, invalid, json_body, ts};
@@ -30,6 +30,51 @@ fn no_access() -> WebError {
         "Koperasi Anda belum mendapat akses ke katalog grosir Tomiko koperasi sekunder ini. Hubungi pengurus koperasi sekunder.",
         "Your coop has no access to this secondary coop's Tomiko wholesale catalogue. Ask the secondary coop's board.",
     ))
+}
+
+/// A secondary coop that admits this coop to its wholesale catalogue.
+#[derive(Serialize, ToSchema)]
+pub struct TomikoSellerOut {
+    pub seller_id: String,
+    pub name: String,
+    /// The payment days granted to this coop (0 = cash only).
+    pub payment_terms_days: i64,
+    /// Its catalogue in this API.
+    pub href: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TomikoSellersOut {
+    pub sellers: Vec<TomikoSellerOut>,
+}
+
+/// The secondary coops whose Tomiko catalogue this coop may open (none: an empty list).
+/// Koperasi sekunder yang memberi koperasi ini akses ke katalog grosir Tomiko.
+#[utoipa::path(get, path = "/api/v1/koperasi/{koperasi_id}/tomiko/katalog", tag = "tomiko",
+    params(("koperasi_id" = String, Path, description = "The buying coop's id (UUID)")),
+    responses((status = 200, body = TomikoSellersOut), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody)))]
+pub async fn sellers(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kid): Path<String>,
+) -> WebResult<Json<TomikoSellersOut>> {
+    let (coop, _) = coop_access(&state, &caller, &kid, Need::ManageMarket).await?;
+    let list = state.store.tomiko_sellers_for(coop.id).await?;
+    Ok(Json(TomikoSellersOut {
+        sellers: list
+            .into_iter()
+            .map(|s| TomikoSellerOut {
+                href: format!(
+                    "/api/v1/koperasi/{}/tomiko/katalog/{}",
+                    coop.id, s.koperasi_id
+                ),
+                seller_id: s.koperasi_id.to_string(),
+                name: s.name,
+                payment_terms_days: s.payment_terms_days,
+            })
+            .collect(),
+    }))
 }
 
 /// One variant of a wholesale catalogue.
@@ -301,6 +346,72 @@ pub async fn place_po(
         StatusCode::CREATED
     };
     Ok((status, Json(po_out(&po, coop.id))))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PoListParams {
+    /// beli (the POs this coop placed, the default) | jual (the POs this secondary coop
+    /// received)
+    #[serde(default)]
+    sisi: String,
+    /// jual only: one status (diajukan, dikonfirmasi, dikirim, diterima, lunas, dibatalkan).
+    #[serde(default)]
+    status: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PoListOut {
+    /// Newest first, at most 200, without their lines (open one for them).
+    pub pos: Vec<PoOut>,
+}
+
+/// This coop's POs, newest first (the newest 200): those it placed, or with `sisi=jual`
+/// those it received as a secondary coop.
+/// Pesanan pembelian koperasi ini (yang dibuat, atau yang diterima dengan sisi=jual).
+#[utoipa::path(get, path = "/api/v1/koperasi/{koperasi_id}/tomiko/po", tag = "tomiko",
+    params(("koperasi_id" = String, Path, description = "Coop id (UUID)"), PoListParams),
+    responses((status = 200, body = PoListOut), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn list_pos(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kid): Path<String>,
+    Query(q): Query<PoListParams>,
+) -> WebResult<Json<PoListOut>> {
+    let (coop, _) = coop_access(&state, &caller, &kid, Need::ManageMarket).await?;
+    let status = match q.status.trim() {
+        "" => None,
+        s => Some(PoStatus::parse(s).ok_or_else(|| {
+            invalid(
+                "status",
+                "Status pesanan pembelian tidak dikenal.",
+                "Unknown purchase order status.",
+            )
+        })?),
+    };
+    let t = state.store.tenant(coop.id);
+    let pos = match q.sisi.trim() {
+        "" | "beli" if status.is_none() => t.tomiko_pos_bought(200).await?,
+        "jual" => t.tomiko_pos_sold(status, 200).await?,
+        "" | "beli" => {
+            return Err(invalid(
+                "status",
+                "Saringan status hanya untuk sisi=jual.",
+                "The status filter is for sisi=jual only.",
+            ));
+        }
+        _ => {
+            return Err(invalid(
+                "sisi",
+                "Sisi harus beli atau jual.",
+                "The side must be beli or jual.",
+            ));
+        }
+    };
+    Ok(Json(PoListOut {
+        pos: pos.iter().map(|po| po_out(po, coop.id)).collect(),
+    }))
 }
 
 /// One PO of this coop, as its seller or its buyer; any other coop's is 404.
