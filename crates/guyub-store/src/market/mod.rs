@@ -5,7 +5,9 @@
 
 pub mod catalog;
 pub mod dashboard;
-pub mod lookup;
 pub mod order;
 pub mod pos;
 pub mod tomiko;
+
+// The JSON API's reads: cursor-paged lists, a listed product and a PO by id.
+pub mod lookup;
