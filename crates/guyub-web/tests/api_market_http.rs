@@ -853,8 +853,9 @@ async fn dashboard_and_patronage() {
 }
 
 /// S: a secondary coop running Tomiko, admitting A (tempo 30), with Beras Karung
-/// (Rp 310.000; ≥ 10: Rp 300.000; stock 40). Returns S and its pengurus's token.
-async fn tomiko(w: &World) -> (KoperasiId, String) {
+/// (Rp 310.000; ≥ 10: Rp 300.000; stock 40). Returns S, its pengurus's token and the
+/// product.
+async fn tomiko(w: &World) -> (KoperasiId, String, MarketProductId) {
     let data = CoopData {
         code: "PUSKOP".into(),
         name: "Puskop Jatim".into(),
@@ -885,7 +886,7 @@ async fn tomiko(w: &World) -> (KoperasiId, String) {
         .await
         .expect("access");
     let unit = new_seller(w, s, "Gudang Tomiko", "sembako").await;
-    new_product(
+    let (beras, _) = new_product(
         w,
         s,
         unit,
@@ -931,7 +932,7 @@ async fn tomiko(w: &World) -> (KoperasiId, String) {
         .create_token(&actor(), user, "tes", &token)
         .await
         .expect("token");
-    (s, token)
+    (s, token, beras)
 }
 
 async fn pos_of(w: &World, k: KoperasiId) -> usize {
@@ -946,7 +947,7 @@ async fn pos_of(w: &World, k: KoperasiId) -> usize {
 #[tokio::test]
 async fn tomiko_catalogue_and_pos() {
     let w = World::new().await;
-    let (s, s_token) = tomiko(&w).await;
+    let (s, s_token, beras_product) = tomiko(&w).await;
     let (a, b) = (w.a, w.b);
     let buyer = As::Token(&w.pengurus_a.token);
     let seller = As::Token(&s_token);
@@ -968,6 +969,26 @@ async fn tomiko_catalogue_and_pos() {
         )
         .await;
     refused(&r, StatusCode::FORBIDDEN, "forbidden", None);
+
+    // Wholesale-only: curated, yet never on the public endpoints.
+    let r = w
+        .get(
+            &format!("/api/v1/pasar/produk/{s}/{beras_product}"),
+            As::Nobody,
+        )
+        .await;
+    refused(&r, StatusCode::NOT_FOUND, "not_found", None);
+    let r = w.get("/api/v1/pasar/produk?q=beras", As::Nobody).await;
+    assert!(r.json()["products"].as_array().unwrap().is_empty());
+    assert!(
+        w.store
+            .tenant(s)
+            .product(beras_product)
+            .await
+            .unwrap()
+            .summary
+            .listed
+    );
 
     // The index: A is admitted by S (tempo 30); B by nobody.
     let r = w
