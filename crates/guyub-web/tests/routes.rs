@@ -20,6 +20,8 @@ enum Kind {
     Page,
     /// The JSON API: not signed in → 401 JSON.
     Api,
+    /// The JSON API without sign-in (the marketplace's public search and product pages).
+    PublicApi,
 }
 
 struct Route {
@@ -32,7 +34,7 @@ const fn r(method: &'static str, path: &'static str, kind: Kind) -> Route {
     Route { method, path, kind }
 }
 
-use Kind::{Api, Page, Public};
+use Kind::{Api, Page, Public, PublicApi};
 
 /// Copied from `page_routes()` and `app()` in src/lib.rs and `api::router()` in
 /// src/api/mod.rs (the API paths as the OpenAPI document names them).
@@ -327,10 +329,66 @@ const ROUTES: &[Route] = &[
     ),
     r("GET", "/api/v1/coops/{coop_id}/qris-settlements", Api),
     r("POST", "/api/v1/coops/{coop_id}/qris-settlements", Api),
+    // API-MARKET (src/api/market.rs, market_tomiko.rs)
+    r("GET", "/api/v1/pasar/produk", PublicApi),
+    r(
+        "GET",
+        "/api/v1/pasar/produk/{koperasi_id}/{product_id}",
+        PublicApi,
+    ),
+    r("GET", "/api/v1/koperasi/{koperasi_id}/pasar/produk", Api),
+    r("POST", "/api/v1/koperasi/{koperasi_id}/pasar/produk", Api),
+    r(
+        "GET",
+        "/api/v1/koperasi/{koperasi_id}/pasar/produk/{product_id}",
+        Api,
+    ),
+    r(
+        "PATCH",
+        "/api/v1/koperasi/{koperasi_id}/pasar/produk/{product_id}/varian/{variant_id}",
+        Api,
+    ),
+    r("GET", "/api/v1/koperasi/{koperasi_id}/pasar/pesanan", Api),
+    r(
+        "GET",
+        "/api/v1/koperasi/{koperasi_id}/pasar/pesanan/{order_id}",
+        Api,
+    ),
+    r(
+        "POST",
+        "/api/v1/koperasi/{koperasi_id}/pasar/pesanan/{order_id}/aksi",
+        Api,
+    ),
+    r("GET", "/api/v1/koperasi/{koperasi_id}/pasar/dasbor", Api),
+    r(
+        "GET",
+        "/api/v1/koperasi/{koperasi_id}/anggota/{member_id}/jasa",
+        Api,
+    ),
+    r(
+        "GET",
+        "/api/v1/koperasi/{koperasi_id}/tomiko/katalog/{seller_id}",
+        Api,
+    ),
+    r("GET", "/api/v1/koperasi/{koperasi_id}/tomiko/katalog", Api),
+    r("GET", "/api/v1/koperasi/{koperasi_id}/tomiko/po", Api),
+    r("POST", "/api/v1/koperasi/{koperasi_id}/tomiko/po", Api),
+    r(
+        "GET",
+        "/api/v1/koperasi/{koperasi_id}/tomiko/po/{po_id}",
+        Api,
+    ),
+    r(
+        "POST",
+        "/api/v1/koperasi/{koperasi_id}/tomiko/po/{po_id}/aksi",
+        Api,
+    ),
 ];
 
 fn is_coop_route(path: &str) -> bool {
-    path.starts_with("/k/{kid}") || path.starts_with("/api/v1/coops/{coop_id}")
+    path.starts_with("/k/{kid}")
+        || path.starts_with("/api/v1/coops/{coop_id}")
+        || path.starts_with("/api/v1/koperasi/{koperasi_id}")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,7 +525,7 @@ async fn api_routes_match_the_openapi_document() {
             }
         }
     }
-    let listed = table(&[Api]);
+    let listed = table(&[Api, PublicApi]);
     assert_eq!(
         in_doc, listed,
         "the API routes of the OpenAPI document differ from this test's table"
@@ -504,6 +562,13 @@ fn fill(w: &World, path: &str) -> String {
         .replace("{fid}", "01a00000-0000-7000-8000-000000000007")
         // A counter sale (market_pos.rs): refused before it is looked up.
         .replace("{cid}", "01a00000-0000-7000-8000-000000000009")
+        // The marketplace API (api/market.rs, market_tomiko.rs): refused before a lookup.
+        .replace("{koperasi_id}", &w.a.to_string())
+        .replace("{product_id}", "01a00000-0000-7000-8000-000000000006")
+        .replace("{variant_id}", "01a00000-0000-7000-8000-00000000000a")
+        .replace("{order_id}", "01a00000-0000-7000-8000-000000000008")
+        .replace("{seller_id}", "01a00000-0000-7000-8000-000000000004")
+        .replace("{po_id}", "01a00000-0000-7000-8000-00000000000b")
 }
 
 const NEW_NIK_BIRTH: (i32, u8, u8) = (1991, 4, 14);
@@ -763,6 +828,19 @@ async fn every_route_refuses_a_caller_who_is_not_signed_in() {
                     && res.header("www-authenticate").as_deref() == Some("Bearer");
                 if !ok {
                     failures.push(format!("{what}: {} {}", res.status, res.text()));
+                }
+            }
+            Kind::PublicApi => {
+                // The public search answers; a product that does not exist is a JSON 404.
+                let (want, code) = match route.path {
+                    "/api/v1/pasar/produk" => (StatusCode::OK, serde_json::Value::Null),
+                    _ => (StatusCode::NOT_FOUND, json!("not_found")),
+                };
+                let got = serde_json::from_slice::<serde_json::Value>(&res.bytes)
+                    .map(|v| v["error"]["code"].clone())
+                    .unwrap_or(json!("not JSON"));
+                if res.status != want || got != code {
+                    failures.push(format!("{what}: public API answered {} {got}", res.status));
                 }
             }
             Kind::Public => {

@@ -1631,7 +1631,7 @@ pub struct Product {
 }
 
 #[derive(sqlx::FromRow)]
-struct ProductRow {
+pub(crate) struct ProductRow {
     koperasi_id: Uuid,
     id: Uuid,
     seller_id: Uuid,
@@ -1657,15 +1657,15 @@ struct ProductRow {
     updated_at: OffsetDateTime,
 }
 
-const PRODUCT_COLS: &str = "p.koperasi_id, p.id, p.seller_id, s.name AS seller_name, s.slug AS seller_slug, p.name, p.slug,
+pub(crate) const PRODUCT_COLS: &str = "p.koperasi_id, p.id, p.seller_id, s.name AS seller_name, s.slug AS seller_slug, p.name, p.slug,
     p.category, p.description, p.faces, p.brand_id, p.status, p.listed, p.wholesale_only, p.is_halal, p.is_opop,
     p.min_price, p.regency_code, p.cover_photo_id, p.sold_count, p.curated_at, p.created_at, p.updated_at";
 
-const PRODUCT_FROM: &str =
+pub(crate) const PRODUCT_FROM: &str =
     "market_product p JOIN market_seller s ON s.koperasi_id = p.koperasi_id AND s.id = p.seller_id";
 
 impl ProductRow {
-    fn into_summary(self) -> StoreResult<ProductSummary> {
+    pub(crate) fn into_summary(self) -> StoreResult<ProductSummary> {
         Ok(ProductSummary {
             koperasi_id: KoperasiId(self.koperasi_id),
             id: MarketProductId(self.id),

@@ -8,3 +8,6 @@ pub mod dashboard;
 pub mod order;
 pub mod pos;
 pub mod tomiko;
+
+// The JSON API's reads: cursor-paged lists, a listed product and a PO by id.
+pub mod lookup;

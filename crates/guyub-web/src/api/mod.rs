@@ -4,6 +4,8 @@
 
 pub mod books;
 pub mod coops;
+pub mod market;
+pub mod market_tomiko;
 pub mod members;
 pub mod payment;
 pub mod payment_requests;
@@ -22,7 +24,11 @@ use crate::state::AppState;
     info(title = "Guyub API", version = "1", description = "Koperasi: anggota, AD/ART, impor dan jejak audit. Cooperatives: members, bylaws, imports and the audit log."),
     modifiers(&BearerAuth),
     security(("token" = [])),
-    components(schemas(crate::error::ApiErrorBody, crate::error::ApiError, crate::error::ApiFieldError))
+    components(schemas(crate::error::ApiErrorBody, crate::error::ApiError, crate::error::ApiFieldError)),
+    tags(
+        (name = "pasar", description = "Pasar: mencari produk terkurasi, produk dan pesanan koperasi, dasbor, jasa anggota. The marketplace: search curated products, a coop's products and orders, dashboard, patronage."),
+        (name = "tomiko", description = "Tomiko: katalog grosir dan pesanan pembelian antarkoperasi. Wholesale catalogue and purchase orders between coops.")
+    )
 )]
 struct ApiDoc;
 
@@ -90,6 +96,22 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             payment_requests::list_settlements,
             payment_requests::post_settlement
         ))
+        // API-MARKET
+        .routes(routes!(market::search))
+        .routes(routes!(market::public_product))
+        .routes(routes!(market::list_products, market::create_product))
+        .routes(routes!(market::get_product))
+        .routes(routes!(market::patch_variant))
+        .routes(routes!(market::list_orders))
+        .routes(routes!(market::get_order))
+        .routes(routes!(market::act_on_order))
+        .routes(routes!(market::dashboard))
+        .routes(routes!(market::member_patronage))
+        .routes(routes!(market_tomiko::sellers))
+        .routes(routes!(market_tomiko::catalogue))
+        .routes(routes!(market_tomiko::list_pos, market_tomiko::place_po))
+        .routes(routes!(market_tomiko::get_po))
+        .routes(routes!(market_tomiko::act_on_po))
         .split_for_parts()
 }
 

@@ -62,12 +62,12 @@ const EXTRA_DOC_ROWS: usize = 2;
 // Who is calling
 
 /// The caller's standing in one coop's marketplace.
-struct MarketCtx {
-    coop: Koperasi,
+pub(crate) struct MarketCtx {
+    pub(crate) coop: Koperasi,
     /// The board's access (`None` for a seller's own account).
-    board: Option<Access>,
+    pub(crate) board: Option<Access>,
     /// The sellers of this coop the caller manages (used when not the board).
-    sellers: Vec<Seller>,
+    pub(crate) sellers: Vec<Seller>,
 }
 
 impl MarketCtx {
@@ -100,7 +100,11 @@ async fn board_access(state: &AppState, caller: &Caller, kid: &str) -> WebResult
 }
 
 /// The board, or a user who manages one of the coop's sellers.
-async fn market_access(state: &AppState, caller: &Caller, kid: &str) -> WebResult<MarketCtx> {
+pub(crate) async fn market_access(
+    state: &AppState,
+    caller: &Caller,
+    kid: &str,
+) -> WebResult<MarketCtx> {
     let coop = coop_of(state, kid).await?;
     let access = caller.access(&coop);
     if let Some(a) = access.filter(|a| a.allows(Need::ManageMarket)) {
@@ -132,7 +136,7 @@ async fn market_access(state: &AppState, caller: &Caller, kid: &str) -> WebResul
 }
 
 /// A seller the caller may work on (another seller is not found).
-async fn seller_in(state: &AppState, ctx: &MarketCtx, sid: &str) -> WebResult<Seller> {
+pub(crate) async fn seller_in(state: &AppState, ctx: &MarketCtx, sid: &str) -> WebResult<Seller> {
     let id = SellerId::parse(sid).ok_or(WebError::NotFound)?;
     if ctx.board.is_some() {
         return Ok(state.store.tenant(ctx.coop.id).seller(id).await?);
@@ -146,7 +150,7 @@ async fn seller_in(state: &AppState, ctx: &MarketCtx, sid: &str) -> WebResult<Se
 
 /// A product the caller may work on: the board's of any seller of the coop, a seller's only
 /// its own (the store is asked per seller, so another's is `NotFound`).
-async fn product_in(state: &AppState, ctx: &MarketCtx, pid: &str) -> WebResult<Product> {
+pub(crate) async fn product_in(state: &AppState, ctx: &MarketCtx, pid: &str) -> WebResult<Product> {
     let id = MarketProductId::parse(pid).ok_or(WebError::NotFound)?;
     let t = state.store.tenant(ctx.coop.id);
     if ctx.board.is_some() {
