@@ -15,7 +15,6 @@ use guyub_core::ids::{KoperasiId, MarketProductId, OrderId, SellerId, VariantId}
 use guyub_core::market::catalog::{CurationAction, Face, ListingScope};
 use guyub_core::percent::BasisPoints;
 use guyub_core::region::RegionCode;
-use guyub_store::Actor;
 use guyub_store::coop::CoopData;
 use guyub_store::identity::NewGrant;
 use guyub_store::market::catalog::{
@@ -24,7 +23,9 @@ use guyub_store::market::catalog::{
 use guyub_store::market::order::{
     BuyerInput, CheckoutInput, CheckoutLineInput, CheckoutPay, GroupChoice, ShipChoice, ShipTo,
 };
+use guyub_store::{Actor, on_db};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 fn actor() -> Actor {
     Actor::system("uji api pasar")
@@ -770,6 +771,26 @@ async fn dashboard_and_patronage() {
         .find(|x| x["status"] == "dibayar")
         .unwrap();
     assert_eq!(waiting["count"], 1);
+    assert_eq!(j["documents"], json!([]), "no document to renew yet");
+    // A P-IRT of one of A's products expired two days ago: it is listed to renew.
+    let expired = OffsetDateTime::now_utc().date() - time::Duration::days(2);
+    on_db!(w.store.db(), c => sqlx::query(
+        "INSERT INTO market_doc (koperasi_id, id, seller_id, product_id, kind, number, expires_on, file_id, created_at)
+         SELECT p.koperasi_id, $2, p.seller_id, p.id, 'pirt', '2063573010123-26', $3, NULL, $4
+         FROM market_product p WHERE p.koperasi_id = $1 ORDER BY p.created_at LIMIT 1")
+        .bind(a.0).bind(uuid::Uuid::now_v7()).bind(expired).bind(OffsetDateTime::now_utc())
+        .execute(c).await.map(|r| r.rows_affected())).unwrap();
+    let j = w.get(&dash, As::Token(&w.pengurus_a.token)).await.json();
+    let docs = j["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(
+        (
+            docs[0]["kind"].as_str(),
+            docs[0]["expired"].as_bool(),
+            docs[0]["expires_on"].as_str()
+        ),
+        (Some("pirt"), Some(true), Some(expired.to_string().as_str()))
+    );
     refused(
         &w.get(
             &format!("{dash}?dari=2026-13-45"),

@@ -1425,6 +1425,25 @@ pub struct DashboardOut {
     pub low_stock: Vec<LowStockOut>,
     pub owed: Vec<OwedOut>,
     pub last_payouts: Vec<PayoutOut>,
+    /// Legality documents expired or expiring within 30 days, soonest first.
+    pub documents: Vec<DocAlertOut>,
+}
+
+/// A legality document to renew.
+#[derive(Serialize, ToSchema)]
+pub struct DocAlertOut {
+    pub seller_id: String,
+    pub seller_name: String,
+    /// None for the seller's own document (its NIB).
+    pub product_id: Option<String>,
+    pub product_name: Option<String>,
+    /// nib | pirt | bpom | halal | sni | merek
+    pub kind: String,
+    pub number: String,
+    /// YYYY-MM-DD, the last valid day
+    pub expires_on: String,
+    /// Whether it has expired already (else it expires within 30 days).
+    pub expired: bool,
 }
 
 /// The board's dashboard: sales, refunds and net of a period, by day, top products, orders
@@ -1542,6 +1561,23 @@ pub async fn dashboard(
                 method: y.method.clone(),
                 orders: y.orders,
                 created_at: ts(y.created_at),
+            })
+            .collect(),
+        documents: d
+            .documents
+            .iter()
+            .map(|a| DocAlertOut {
+                seller_id: a.seller_id.to_string(),
+                seller_name: a.seller_name.clone(),
+                product_id: a.product_id.map(|p| p.to_string()),
+                product_name: a.product_name.clone(),
+                kind: a.kind.as_str().to_string(),
+                number: a.number.clone(),
+                expires_on: a.expires_on.to_string(),
+                expired: matches!(
+                    a.status,
+                    guyub_core::market::legality::CertStatus::Expired { .. }
+                ),
             })
             .collect(),
     }))
