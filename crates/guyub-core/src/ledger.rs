@@ -128,6 +128,11 @@ code_enum! {
         ShippingIncome => "pendapatan_ongkir", "Pendapatan ongkos kirim", "Shipping fee income";
         /// Pasar: cost of the coop's own goods sold.
         CostOfGoodsSold => "hpp", "Harga pokok penjualan", "Cost of goods sold";
+        /// Pasar: the storefront operator's fee on other coops' goods it sold (its income).
+        OperatorFeeIncome => "pendapatan_jasa_operator", "Pendapatan jasa operator pasar", "Marketplace operator fee income";
+        /// Pasar: the operator's fee a merchant coop pays on its goods sold through another
+        /// coop's storefront (its expense).
+        OperatorFeeExpense => "beban_jasa_operator", "Beban jasa operator pasar", "Marketplace operator fee expense";
     }
 }
 
@@ -550,6 +555,12 @@ static STANDARD_CHART: &[AccountTemplate] = &[
         "Shipping fee income",
         AccountRole::ShippingIncome,
     ),
+    r(
+        "4305",
+        "Pendapatan jasa operator pasar",
+        "Marketplace operator fee income",
+        AccountRole::OperatorFeeIncome,
+    ),
     h("5", "BEBAN", "EXPENSES"),
     h("51", "Harga pokok penjualan", "Cost of goods sold"),
     r(
@@ -584,6 +595,12 @@ static STANDARD_CHART: &[AccountTemplate] = &[
         "Beban MDR dan biaya pembayaran",
         "MDR and payment fees",
         AccountRole::PaymentFees,
+    ),
+    r(
+        "5308",
+        "Beban jasa operator pasar",
+        "Marketplace operator fee expense",
+        AccountRole::OperatorFeeExpense,
     ),
     h(
         "54",
