@@ -134,10 +134,7 @@ store_test!(the_operator_is_set_by_rules, |s| {
     let none = new_coop(&s, "NOMK").await; // no marketplace settings
     assert_eq!(s.market_operator().await.unwrap(), None);
     for bad in [-1, 2001, 10_000, i64::MAX] {
-        let e = s
-            .set_market_operator(&staff(), w.o, bad)
-            .await
-            .unwrap_err();
+        let e = s.set_market_operator(&staff(), w.o, bad).await.unwrap_err();
         assert!(matches!(e, StoreError::Invalid(_)), "{bad}: {e:?}");
     }
     let e = s

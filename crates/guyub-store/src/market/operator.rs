@@ -363,7 +363,8 @@ impl OpenRow {
 
 /// Paid orders operated by another coop with a sale or a refund not yet settled. `$1` the
 /// operator (or NULL), `$2` the merchant (or NULL): at least one is given.
-const OPEN_SQL: &str = "SELECT o.koperasi_id, o.checkout_koperasi_id, o.id, o.order_no, c.paid_at, o.total,
+const OPEN_SQL: &str =
+    "SELECT o.koperasi_id, o.checkout_koperasi_id, o.id, o.order_no, c.paid_at, o.total,
         o.operator_fee, o.refund_total, o.refund_fee,
         CASE WHEN o.settlement_id IS NULL THEN FALSE ELSE TRUE END AS sale_settled,
         CASE WHEN o.refund_settlement_id IS NULL THEN FALSE ELSE TRUE END AS refund_settled
@@ -709,10 +710,7 @@ impl Tenant<'_> {
             actor,
             &NewEntry {
                 date: local_date(t, &offsets, op),
-                description: format!(
-                    "Penyelesaian pasar ke {m_name} ({} pesanan)",
-                    p.lines.len()
-                ),
+                description: format!("Penyelesaian pasar ke {m_name} ({} pesanan)", p.lines.len()),
                 reference: None,
                 source: Source::Market,
                 source_id: Some(id.to_string()),
@@ -855,7 +853,17 @@ impl Tenant<'_> {
         let row: Option<SettlementRow> = on_db!(self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(self.koperasi_id.0).bind(id.0).fetch_optional(p).await)?;
         let s = to_settlement(row.ok_or(StoreError::NotFound)?);
-        let rows: Vec<(Uuid, String, Option<OffsetDateTime>, i64, i64, i64, i64, bool, bool)> = on_db!(self.db, p => sqlx::query_as(
+        let rows: Vec<(
+            Uuid,
+            String,
+            Option<OffsetDateTime>,
+            i64,
+            i64,
+            i64,
+            i64,
+            bool,
+            bool,
+        )> = on_db!(self.db, p => sqlx::query_as(
             "SELECT o.id, o.order_no, c.paid_at, o.total, o.operator_fee, o.refund_total, o.refund_fee,
                     CASE WHEN o.settlement_id = $3 THEN TRUE ELSE FALSE END,
                     CASE WHEN o.refund_settlement_id = $3 THEN TRUE ELSE FALSE END
