@@ -174,6 +174,20 @@ pub struct Settlement {
     pub created_at: OffsetDateTime,
 }
 
+/// An order of a settlement as read: id, number, paid at, total, fee, refund, refund fee,
+/// whether this batch settled its sale, whether it netted its refund.
+type ReportRow = (
+    Uuid,
+    String,
+    Option<OffsetDateTime>,
+    i64,
+    i64,
+    i64,
+    i64,
+    bool,
+    bool,
+);
+
 /// A settlement with its orders: the printable report.
 #[derive(Debug, Clone, Serialize)]
 pub struct SettlementReport {
@@ -853,17 +867,7 @@ impl Tenant<'_> {
         let row: Option<SettlementRow> = on_db!(self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(self.koperasi_id.0).bind(id.0).fetch_optional(p).await)?;
         let s = to_settlement(row.ok_or(StoreError::NotFound)?);
-        let rows: Vec<(
-            Uuid,
-            String,
-            Option<OffsetDateTime>,
-            i64,
-            i64,
-            i64,
-            i64,
-            bool,
-            bool,
-        )> = on_db!(self.db, p => sqlx::query_as(
+        let rows: Vec<ReportRow> = on_db!(self.db, p => sqlx::query_as(
             "SELECT o.id, o.order_no, c.paid_at, o.total, o.operator_fee, o.refund_total, o.refund_fee,
                     CASE WHEN o.settlement_id = $3 THEN TRUE ELSE FALSE END,
                     CASE WHEN o.refund_settlement_id = $3 THEN TRUE ELSE FALSE END

@@ -17,7 +17,7 @@ use guyub_core::fmt_id::{tanggal, waktu};
 use guyub_core::ids::{KoperasiId, MarketSettlementId};
 use guyub_core::money::Rupiah;
 use guyub_core::percent::BasisPoints;
-use guyub_core::{FieldError, Lang, Msg};
+use guyub_core::{Lang, Msg};
 use guyub_store::StoreError;
 use guyub_store::market::operator::{SettleMethod, SettlementInput};
 use serde::Deserialize;
@@ -30,10 +30,6 @@ use crate::state::AppState;
 
 fn rp(x: i64) -> String {
     Rupiah(x).to_string()
-}
-
-fn invalid(field: &str, id: &str, en: &str) -> WebError {
-    WebError::Invalid(vec![FieldError::new(field, Msg::new(id, en))])
 }
 
 /// A `YYYY-MM-DD` date field.
@@ -222,6 +218,7 @@ struct IndexPage {
     from: String,
     to: String,
     idem: String,
+    errors: Vec<String>,
 }
 
 /// `GET /k/{kid}/pasar/operator`: the /pasar operator and its fee, what this coop owes each
@@ -234,13 +231,36 @@ pub async fn index(
     Query(q): Query<OkQuery>,
 ) -> WebResult<Response> {
     let (coop, access) = coop_access(&state, &caller, &kid, Need::ReadBooks).await?;
+    index_page(
+        &state,
+        &caller,
+        &coop,
+        &access,
+        &q.ok,
+        vec![],
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The overview, with the errors of a refused settlement (and its status) when there are.
+async fn index_page(
+    state: &AppState,
+    caller: &Caller,
+    coop: &guyub_store::coop::Koperasi,
+    access: &crate::auth::Access,
+    ok: &str,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let kid = coop.id.to_string();
     let lang = caller.lang;
     let t = state.store.tenant(coop.id);
     let op = state.store.market_operator().await?;
     let owed_to = t.owed_to_merchants().await?;
     let owed_by = t.owed_by_operators().await?;
     let list = t.settlements().await?;
-    let today = super::members::today_in(&coop);
+    let today = super::members::today_in(coop);
     let first = today.replace_day(1).unwrap_or(today);
     let row = |o: &guyub_store::market::operator::CoopOwed| OwedRow {
         id: o.koperasi_id.to_string(),
@@ -248,44 +268,48 @@ pub async fn index(
         orders: o.orders,
         amount: rp(o.amount),
     };
-    let mut p = Page::new(&caller, "op-title")
-        .in_coop(&coop, &access, "market")
+    let mut p = Page::new(caller, "op-title")
+        .in_coop(coop, access, "market")
         .at(&format!("/k/{kid}/pasar/operator"));
-    if q.ok == "settled" {
+    if ok == "settled" {
         p.flash = Some(p.t("op-ok-settled"));
     }
-    Ok(render(&IndexPage {
-        kid: coop.id.to_string(),
-        is_operator: op.as_ref().is_some_and(|o| o.koperasi_id == coop.id),
-        operator: op.map(|o| (o.koperasi_name, fee_label(o.fee_bp))),
-        owed_to_total: rp(owed_to.iter().map(|o| o.amount).sum()),
-        owed_to: owed_to.iter().map(row).collect(),
-        owed_by_total: rp(owed_by.iter().map(|o| o.amount).sum()),
-        owed_by: owed_by.iter().map(row).collect(),
-        settlements: list
-            .iter()
-            .map(|s| {
-                let paid = s.operator_id == coop.id;
-                SettlementRow {
-                    href: format!("/k/{}/pasar/operator/penyelesaian/{}", coop.id, s.id),
-                    date: waktu(s.created_at, coop.timezone(), lang),
-                    paid,
-                    other: if paid {
-                        s.merchant_name.clone()
-                    } else {
-                        s.operator_name.clone()
-                    },
-                    amount: rp(s.amount),
-                    orders: s.order_count,
-                }
-            })
-            .collect(),
-        can_settle: access.allows(Need::ManageMarket),
-        from: first.to_string(),
-        to: today.to_string(),
-        idem: random_secret()?,
-        p,
-    }))
+    Ok(render_status(
+        status,
+        &IndexPage {
+            kid: coop.id.to_string(),
+            is_operator: op.as_ref().is_some_and(|o| o.koperasi_id == coop.id),
+            operator: op.map(|o| (o.koperasi_name, fee_label(o.fee_bp))),
+            owed_to_total: rp(owed_to.iter().map(|o| o.amount).sum()),
+            owed_to: owed_to.iter().map(row).collect(),
+            owed_by_total: rp(owed_by.iter().map(|o| o.amount).sum()),
+            owed_by: owed_by.iter().map(row).collect(),
+            settlements: list
+                .iter()
+                .map(|s| {
+                    let paid = s.operator_id == coop.id;
+                    SettlementRow {
+                        href: format!("/k/{}/pasar/operator/penyelesaian/{}", coop.id, s.id),
+                        date: waktu(s.created_at, coop.timezone(), lang),
+                        paid,
+                        other: if paid {
+                            s.merchant_name.clone()
+                        } else {
+                            s.operator_name.clone()
+                        },
+                        amount: rp(s.amount),
+                        orders: s.order_count,
+                    }
+                })
+                .collect(),
+            can_settle: access.allows(Need::ManageMarket),
+            from: first.to_string(),
+            to: today.to_string(),
+            idem: random_secret()?,
+            errors,
+            p,
+        },
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -313,25 +337,36 @@ pub async fn settle(
     Path(kid): Path<String>,
     Form(f): Form<SettleFields>,
 ) -> WebResult<Response> {
-    let (coop, _) = coop_access(&state, &caller, &kid, Need::ManageMarket).await?;
+    let (coop, access) = coop_access(&state, &caller, &kid, Need::ManageMarket).await?;
     caller.check_csrf(&f.csrf)?;
-    let merchant = KoperasiId::parse(&f.merchant).ok_or_else(|| {
-        invalid(
-            "merchant",
+    let lang = caller.lang;
+    let refused = |ms: Vec<Msg>, status: StatusCode| {
+        let errors = ms.iter().map(|m| m.get(lang).to_string()).collect();
+        index_page(&state, &caller, &coop, &access, "", errors, status)
+    };
+    let mut errs = vec![];
+    let merchant = KoperasiId::parse(&f.merchant);
+    if merchant.is_none() {
+        errs.push(Msg::new(
             "Pilih koperasi penjual.",
             "Choose the merchant coop.",
-        )
-    })?;
-    let (Some(from), Some(to)) = (parse_date(&f.dari), parse_date(&f.sampai)) else {
-        return Err(invalid(
-            "period",
+        ));
+    }
+    let (from, to) = (parse_date(&f.dari), parse_date(&f.sampai));
+    if from.is_none() || to.is_none() {
+        errs.push(Msg::new(
             "Isi tanggal awal dan akhir (tttt-bb-hh).",
             "Enter the start and end dates (yyyy-mm-dd).",
         ));
+    }
+    let method = SettleMethod::parse(&f.cara);
+    if method.is_none() {
+        errs.push(Msg::new("Pilih bank atau kas.", "Choose bank or cash."));
+    }
+    let (Some(merchant), Some(from), Some(to), Some(method)) = (merchant, from, to, method) else {
+        return refused(errs, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let method = SettleMethod::parse(&f.cara)
-        .ok_or_else(|| invalid("method", "Pilih bank atau kas.", "Choose bank or cash."))?;
-    let s = state
+    let made = state
         .store
         .tenant(coop.id)
         .create_settlement(
@@ -344,12 +379,23 @@ pub async fn settle(
                 idem_key: super::opt(&f.idem),
             },
         )
-        .await?;
-    Ok(Redirect::to(&format!(
-        "/k/{}/pasar/operator/penyelesaian/{}?ok=settled",
-        coop.id, s.id
-    ))
-    .into_response())
+        .await;
+    match made {
+        Ok(s) => Ok(Redirect::to(&format!(
+            "/k/{}/pasar/operator/penyelesaian/{}?ok=settled",
+            coop.id, s.id
+        ))
+        .into_response()),
+        Err(StoreError::Invalid(fs)) => {
+            refused(
+                fs.into_iter().map(|e| e.msg).collect(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(StoreError::Conflict(m)) => refused(vec![m], StatusCode::CONFLICT).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 // --- The settlement report -------------------------------------------------------------------

@@ -629,11 +629,13 @@ pub async fn checkout_submit(
         return Ok(render(&page));
     }
     let operator = state.store.market_operator().await?.map(|o| o.koperasi_id);
-    let result = match checkout_input(&f, &items, &caller) {
-        Ok(mut input) => match {
-            input.operator = operator.unwrap_or(input.operator);
-            state.store.checkout(&input).await
-        } {
+    // The instance's /pasar operator takes the payment when one is named (market_operator.rs).
+    let input = checkout_input(&f, &items, &caller).map(|mut input| {
+        input.operator = operator.unwrap_or(input.operator);
+        input
+    });
+    let result = match input {
+        Ok(input) => match state.store.checkout(&input).await {
             Ok(c) => Ok(c),
             Err(StoreError::Invalid(fs)) => Err(fs.into_iter().map(|e| e.msg).collect()),
             Err(StoreError::Conflict(m)) => Err(vec![m]),
