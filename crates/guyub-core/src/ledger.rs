@@ -597,7 +597,7 @@ static STANDARD_CHART: &[AccountTemplate] = &[
         AccountRole::PaymentFees,
     ),
     r(
-        "5308",
+        "5309",
         "Beban jasa operator pasar",
         "Marketplace operator fee expense",
         AccountRole::OperatorFeeExpense,

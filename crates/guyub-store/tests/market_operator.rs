@@ -183,13 +183,13 @@ store_test!(the_fee_is_booked_in_both_coops_and_fixed_at_checkout, |s| {
     books_ok(&s, w.o).await;
     let tm = s.tenant(w.m);
     assert_eq!(net(&tm, "1107").await, 97_500);
-    assert_eq!(net(&tm, "5308").await, 2_500);
+    assert_eq!(net(&tm, "5309").await, 2_500);
     assert_eq!(net(&tm, "4201").await, -100_000);
     assert_eq!(net(&tm, "5101").await, 80_000);
     books_ok(&s, w.m).await;
     let tn = s.tenant(w.n);
     assert_eq!(net(&tn, "1107").await, 22_036);
-    assert_eq!(net(&tn, "5308").await, 309);
+    assert_eq!(net(&tn, "5309").await, 309);
     // The consignment split is on the goods as before: the seller's share plus shipping.
     assert_eq!(net(&tn, "2112").await, -(11_110 + 10_000));
     assert_eq!(net(&tn, "4303").await, -1_235);
@@ -227,7 +227,7 @@ store_test!(a_coop_selling_its_own_goods_pays_no_fee, |s| {
         .unwrap();
     let tm = s.tenant(w.m);
     assert_eq!(net(&tm, "1101").await, 100_000);
-    assert_eq!(net(&tm, "5308").await, 0);
+    assert_eq!(net(&tm, "5309").await, 0);
     assert_eq!(net(&tm, "4305").await, 0);
     // Another coop's storefront that is not the instance operator takes no fee either.
     let mut input = cart(&w, 0, 1);
@@ -261,7 +261,7 @@ store_test!(a_refund_mirrors_the_fee, |s| {
     assert_eq!((r.order.refund_total, r.order.refund_fee), (200_000, 5_000));
     // M's books: the sale, the fee and the receivable all undone.
     assert_eq!(net(&tm, "1107").await, 0);
-    assert_eq!(net(&tm, "5308").await, 0);
+    assert_eq!(net(&tm, "5309").await, 0);
     assert_eq!(net(&tm, "4201").await, 0);
     books_ok(&s, w.m).await;
     // O's: the cash went back; only N's part and N's fee remain.

@@ -279,7 +279,7 @@ async fn the_operator_takes_its_fee_and_settles_with_the_merchant() {
     assert_eq!(net(s, w.a, "2113").await, -78_000);
     assert_eq!(net(s, w.a, "4305").await, -2_000);
     assert_eq!(net(s, w.b, "1107").await, 78_000);
-    assert_eq!(net(s, w.b, "5308").await, 2_000);
+    assert_eq!(net(s, w.b, "5309").await, 2_000);
 
     // --- The overview -------------------------------------------------------------------------
     let page = w

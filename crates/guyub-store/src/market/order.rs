@@ -39,7 +39,7 @@
 //!   fee = goods × rate, half up, by the core's `operator_fee`, never on shipping): the
 //!   operator's entry is Dr money (total) — Cr 2113 (total − fee) — Cr *Pendapatan jasa
 //!   operator pasar* (4305, the fee); the merchant's is Dr 1107 (total − fee) + Dr *Beban jasa
-//!   operator pasar* (5308, the fee) — Cr sales or consignment as above. A refund mirrors both,
+//!   operator pasar* (5309, the fee) — Cr sales or consignment as above. A refund mirrors both,
 //!   the fee part included (the operator gives its fee on the refunded goods back), and the
 //!   order keeps what was refunded (`refund_total`, `refund_fee`) for the settlement.
 //!

@@ -69,15 +69,13 @@ pub async fn admin_form(
     if q.ok == "saved" {
         p.flash = Some(p.t("op-ok-saved"));
     }
-    admin_page(
-        &state,
-        p,
-        String::new(),
-        String::new(),
-        vec![],
-        StatusCode::OK,
-    )
-    .await
+    let fee = state
+        .store
+        .market_operator()
+        .await?
+        .map(|o| o.fee_bp.to_string())
+        .unwrap_or_default();
+    admin_page(&state, p, String::new(), fee, vec![], StatusCode::OK).await
 }
 
 async fn admin_page(
