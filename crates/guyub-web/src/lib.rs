@@ -499,6 +499,10 @@ fn page_routes() -> Router<AppState> {
             "/k/{kid}/pasar/operator/penyelesaian/{sid}",
             get(pages::market_operator::report),
         )
+        .route(
+            "/k/{kid}/pasar/operator/penyelesaian/{sid}/laporan.xlsx",
+            get(pages::market_operator::report_xlsx),
+        )
 }
 
 /// The whole application.

@@ -482,7 +482,28 @@ async fn the_operator_takes_its_fee_and_settles_with_the_merchant() {
         )
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
+    // The workbook: the same readers.
+    let x = w
+        .get(
+            &format!("{b_report}/laporan.xlsx"),
+            As::Browser(&pengurus_b),
+        )
+        .await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.bytes.starts_with(b"PK"), "not a workbook");
+    assert!(
+        x.header("content-type")
+            .unwrap_or_default()
+            .contains("spreadsheetml")
+    );
     let pengurus_c = w.sign_in(&c_email).await;
+    let x = w
+        .get(
+            &format!("/k/{c}/pasar/operator/penyelesaian/{sid}/laporan.xlsx"),
+            As::Browser(&pengurus_c),
+        )
+        .await;
+    assert_eq!(x.status, StatusCode::NOT_FOUND);
     let page = w
         .get(
             &format!("/k/{c}/pasar/operator/penyelesaian/{sid}"),

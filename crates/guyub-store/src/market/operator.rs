@@ -375,8 +375,10 @@ impl OpenRow {
     }
 }
 
-/// Paid orders operated by another coop with a sale or a refund not yet settled. `$1` the
-/// operator (or NULL), `$2` the merchant (or NULL): at least one is given.
+/// Paid orders operated by another coop with a sale or a refund not yet settled (the SQL twin
+/// of the core's `settle_take`: an order refunded in full before settlement owes nothing and
+/// is left out). `$1` the operator (or NULL), `$2` the merchant (or NULL): at least one is
+/// given.
 const OPEN_SQL: &str =
     "SELECT o.koperasi_id, o.checkout_koperasi_id, o.id, o.order_no, c.paid_at, o.total,
         o.operator_fee, o.refund_total, o.refund_fee,
@@ -386,7 +388,8 @@ const OPEN_SQL: &str =
      JOIN market_checkout c ON c.koperasi_id = o.checkout_koperasi_id AND c.id = o.checkout_id
      WHERE ($1 IS NULL OR o.checkout_koperasi_id = $1) AND ($2 IS NULL OR o.koperasi_id = $2)
        AND o.koperasi_id <> o.checkout_koperasi_id AND o.entry_id IS NOT NULL
-       AND (o.settlement_id IS NULL OR (o.refund_total > 0 AND o.refund_settlement_id IS NULL))
+       AND ((o.settlement_id IS NULL AND o.total - o.operator_fee - o.refund_total + o.refund_fee <> 0)
+            OR (o.settlement_id IS NOT NULL AND o.refund_total > 0 AND o.refund_settlement_id IS NULL))
      ORDER BY c.paid_at, o.order_no";
 
 async fn open_rows_db(

@@ -45,3 +45,6 @@ op-net = Paid
 op-report-note = Print this page from the browser menu (Print) for both coops' files.
 op-back = Back
 op-nav = Settlement between coops
+op-xlsx = Download XLSX
+op-sheet = Settlement
+op-paid-at = Paid at

@@ -45,3 +45,6 @@ op-net = Dibayar
 op-report-note = Cetak halaman ini dari menu peramban (Cetak / Print) untuk arsip kedua koperasi.
 op-back = Kembali
 op-nav = Penyelesaian antar koperasi
+op-xlsx = Unduh XLSX
+op-sheet = Penyelesaian
+op-paid-at = Tanggal bayar

@@ -11,7 +11,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use guyub_core::fmt_id::{tanggal, waktu};
 use guyub_core::ids::{KoperasiId, MarketSettlementId};
@@ -484,4 +484,108 @@ pub async fn report(
         refunds: rp(s.refunds),
         amount: rp(s.amount),
     }))
+}
+
+// --- The report as a workbook ----------------------------------------------------------------
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `GET /k/{kid}/pasar/operator/penyelesaian/{sid}/laporan.xlsx`: the same report as a
+/// workbook (orders with gross, fee, refunds and net as numbers in `Rp #,##0`), for the same
+/// readers as the page.
+pub async fn report_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kid, sid)): Path<(String, String)>,
+) -> WebResult<Response> {
+    let (coop, _) = coop_access(&state, &caller, &kid, Need::ReadBooks).await?;
+    let id = MarketSettlementId::parse(&sid).ok_or(WebError::NotFound)?;
+    let r = state.store.tenant(coop.id).settlement(id).await?;
+    let bytes = report_workbook(&r, caller.lang, coop.timezone())
+        .map_err(|e| WebError::Internal(format!("xlsx: {e}")))?;
+    let file = format!(
+        "penyelesaian-{}-{}.xlsx",
+        r.settlement.period_from, r.settlement.period_to
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, XLSX.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn report_workbook(
+    r: &guyub_store::market::operator::SettlementReport,
+    lang: Lang,
+    tz: guyub_core::coop::CoopTimeZone,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let t = |k: &str| crate::i18n::t(lang, k);
+    let s = &r.settlement;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let money = rust_xlsxwriter::Format::new().set_num_format("\"Rp\" #,##0");
+    let money_bold = money.clone().set_bold();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(t("op-sheet"))?;
+    ws.write_string_with_format(0, 0, t("op-report-title"), &bold)?;
+    let head = [
+        (t("op-operator"), s.operator_name.clone()),
+        (t("op-merchant"), s.merchant_name.clone()),
+        (
+            t("op-period"),
+            format!(
+                "{} – {}",
+                tanggal(s.period_from, lang),
+                tanggal(s.period_to, lang)
+            ),
+        ),
+        (t("op-method"), method_label(&s.method, lang)),
+        (t("op-made"), waktu(s.created_at, tz, lang)),
+    ];
+    for (i, (k, v)) in head.iter().enumerate() {
+        let row = 1 + i as u32;
+        ws.write_string(row, 0, k)?;
+        ws.write_string(row, 1, v)?;
+    }
+    let top = 7u32;
+    let cols = [
+        "op-order",
+        "op-paid-at",
+        "op-gross",
+        "op-fee",
+        "op-refund",
+        "op-net",
+    ];
+    for (c, k) in cols.iter().enumerate() {
+        ws.write_string_with_format(top, c as u16, t(k), &bold)?;
+    }
+    for (i, l) in r.lines.iter().enumerate() {
+        let row = top + 1 + u32::try_from(i).unwrap_or(u32::MAX - top - 2);
+        ws.write_string(row, 0, &l.order_no)?;
+        ws.write_string(
+            row,
+            1,
+            l.paid_at.map(|x| waktu(x, tz, lang)).unwrap_or_default(),
+        )?;
+        for (c, v) in [(2u16, l.gross), (3, l.fee), (4, l.refund), (5, l.net)] {
+            ws.write_number_with_format(row, c, v as f64, &money)?;
+        }
+    }
+    let total_row = top + 1 + u32::try_from(r.lines.len()).unwrap_or(u32::MAX - top - 2);
+    ws.write_string_with_format(total_row, 0, t("op-total"), &bold)?;
+    for (c, v) in [(2u16, s.gross), (3, s.fee), (4, s.refunds), (5, s.amount)] {
+        ws.write_number_with_format(total_row, c, v as f64, &money_bold)?;
+    }
+    for (c, w) in [18u16, 24, 14, 12, 14, 14].iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_freeze_panes(top + 1, 0)?;
+    wb.save_to_buffer()
 }
