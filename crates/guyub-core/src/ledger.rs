@@ -348,7 +348,7 @@ const fn r(
 
 /// The koperasi chart of accounts of domain reference §3.4, with the accounts the software
 /// needs added (1110 Kliring QRIS, 2111 refunds payable, 3109 opening balance equity, 5901
-/// Selisih kas, 5307 MDR and payment fees; for the marketplace 2112 consignment payable, 2113 payable to merchant coops, 4303 commission and 4304 shipping income) and the income and expense groups filled with common accounts.
+/// Selisih kas, 5307 MDR and payment fees; for the marketplace 2112 consignment payable, 2113 payable to merchant coops, 4303 commission, 4304 shipping income, 4305 operator fee income and 5309 operator fee expense) and the income and expense groups filled with common accounts.
 static STANDARD_CHART: &[AccountTemplate] = &[
     h("1", "ASET", "ASSETS"),
     h("11", "Aset lancar", "Current assets"),
