@@ -287,7 +287,7 @@ pub async fn seed(
         };
         let i = plans.len();
         // Every third checkout is a public /pasar one, operated by the instance's operator.
-        let operator = pasar_operator.filter(|_| i % 3 == 0).unwrap_or(shop.id);
+        let operator = pasar_operator.filter(|_| i.is_multiple_of(3)).unwrap_or(shop.id);
         plans.push(Plan {
             shop: s,
             input: CheckoutInput {
