@@ -99,6 +99,9 @@ typed_id!(
     PayoutId,
     /// One patronage (jasa anggota) row: a member's transaction volume, the base of the SHU.
     PatronageId,
+    /// A settlement between a storefront operator coop and a merchant coop (owned by the
+    /// operator): it pays the merchant what the operator collected for its orders.
+    MarketSettlementId,
 );
 
 #[cfg(test)]

@@ -128,6 +128,11 @@ code_enum! {
         ShippingIncome => "pendapatan_ongkir", "Pendapatan ongkos kirim", "Shipping fee income";
         /// Pasar: cost of the coop's own goods sold.
         CostOfGoodsSold => "hpp", "Harga pokok penjualan", "Cost of goods sold";
+        /// Pasar: the storefront operator's fee on other coops' goods it sold (its income).
+        OperatorFeeIncome => "pendapatan_jasa_operator", "Pendapatan jasa operator pasar", "Marketplace operator fee income";
+        /// Pasar: the operator's fee a merchant coop pays on its goods sold through another
+        /// coop's storefront (its expense).
+        OperatorFeeExpense => "beban_jasa_operator", "Beban jasa operator pasar", "Marketplace operator fee expense";
     }
 }
 
@@ -343,7 +348,7 @@ const fn r(
 
 /// The koperasi chart of accounts of domain reference §3.4, with the accounts the software
 /// needs added (1110 Kliring QRIS, 2111 refunds payable, 3109 opening balance equity, 5901
-/// Selisih kas, 5307 MDR and payment fees; for the marketplace 2112 consignment payable, 2113 payable to merchant coops, 4303 commission and 4304 shipping income) and the income and expense groups filled with common accounts.
+/// Selisih kas, 5307 MDR and payment fees; for the marketplace 2112 consignment payable, 2113 payable to merchant coops, 4303 commission, 4304 shipping income, 4305 operator fee income and 5309 operator fee expense) and the income and expense groups filled with common accounts.
 static STANDARD_CHART: &[AccountTemplate] = &[
     h("1", "ASET", "ASSETS"),
     h("11", "Aset lancar", "Current assets"),
@@ -550,6 +555,12 @@ static STANDARD_CHART: &[AccountTemplate] = &[
         "Shipping fee income",
         AccountRole::ShippingIncome,
     ),
+    r(
+        "4305",
+        "Pendapatan jasa operator pasar",
+        "Marketplace operator fee income",
+        AccountRole::OperatorFeeIncome,
+    ),
     h("5", "BEBAN", "EXPENSES"),
     h("51", "Harga pokok penjualan", "Cost of goods sold"),
     r(
@@ -584,6 +595,12 @@ static STANDARD_CHART: &[AccountTemplate] = &[
         "Beban MDR dan biaya pembayaran",
         "MDR and payment fees",
         AccountRole::PaymentFees,
+    ),
+    r(
+        "5309",
+        "Beban jasa operator pasar",
+        "Marketplace operator fee expense",
+        AccountRole::OperatorFeeExpense,
     ),
     h(
         "54",

@@ -482,6 +482,27 @@ fn page_routes() -> Router<AppState> {
             post(pages::market_pos::confirm),
         )
         .route("/k/{kid}/toko/{cid}/batal", post(pages::market_pos::cancel))
+        // ROUTES-MARKET-OPERATOR (the /pasar operator and its fee, settlement between coops)
+        .route(
+            "/admin/operator-pasar",
+            get(pages::market_operator::admin_form).post(pages::market_operator::admin_save),
+        )
+        .route(
+            "/k/{kid}/pasar/operator",
+            get(pages::market_operator::index),
+        )
+        .route(
+            "/k/{kid}/pasar/operator/penyelesaian",
+            post(pages::market_operator::settle),
+        )
+        .route(
+            "/k/{kid}/pasar/operator/penyelesaian/{sid}",
+            get(pages::market_operator::report),
+        )
+        .route(
+            "/k/{kid}/pasar/operator/penyelesaian/{sid}/laporan.xlsx",
+            get(pages::market_operator::report_xlsx),
+        )
 }
 
 /// The whole application.

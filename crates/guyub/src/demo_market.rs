@@ -503,6 +503,8 @@ pub async fn seed(
         },
     )
     .await?;
+    // The secondary coop also runs the public /pasar (the Jatim Iso storefront) at 2,5 %.
+    store.set_market_operator(actor, secondary, 250).await?;
     for (k, ..) in coops {
         t.grant_tomiko_access(actor, *k, 30).await?;
     }
@@ -588,14 +590,24 @@ pub async fn seed(
     let catalogue_s = started.elapsed().as_secs_f64();
     let now = OffsetDateTime::now_utc();
     let start = Date::from_calendar_date(today.year() - 1, today.month(), 1)?;
-    let orders =
-        crate::demo_orders::seed(store, rng, actor, &shops, start, now, DEMO_CHECKOUTS).await?;
+    let orders = crate::demo_orders::seed(
+        store,
+        rng,
+        actor,
+        &shops,
+        start,
+        now,
+        DEMO_CHECKOUTS,
+        Some(secondary),
+    )
+    .await?;
     tracing::info!(
         products = made,
         pictures = pictures.len(),
         checkouts = orders.checkouts,
         refused = orders.refused,
         payouts = orders.payouts,
+        settlements = orders.settlements,
         catalogue_s,
         orders_s = started.elapsed().as_secs_f64() - catalogue_s,
         "demo marketplace filled"

@@ -7,6 +7,11 @@
 //! cancelled after it or returned (refunded), and the consignment sellers are paid out each
 //! month.
 //!
+//! When the instance has a /pasar operator (the demo makes the secondary coop one, at 2,5 %),
+//! a third of the checkouts are public /pasar checkouts operated by it: the coops' goods pay
+//! its fee, it holds the money, and it settles with each merchant coop on the 5th of every
+//! month for the month before (`create_settlement_at`), so the current month stays owed.
+//!
 //! Everything goes through the store's own operations, at the instant it happens
 //! (`checkout_at`, `mark_checkout_paid_at`, `order_action_at`, `create_payout_at`), in time
 //! order: the journal entries are dated on the order's days, so the year's books, trial
@@ -18,6 +23,7 @@ use std::collections::BinaryHeap;
 use guyub_core::ids::{KoperasiId, SellerId, VariantId};
 use guyub_core::market::order::{OrderAction, OrderActor, OrderStatus};
 use guyub_core::region::RegionCode;
+use guyub_store::market::operator::{SettleMethod, SettlementInput};
 use guyub_store::market::order::{
     BuyerInput, CheckoutInput, CheckoutLineInput, CheckoutPay, GroupChoice, PayoutMethod,
     ShipChoice, ShipTo,
@@ -53,6 +59,8 @@ pub struct OrderStats {
     pub checkouts: usize,
     pub refused: usize,
     pub payouts: usize,
+    /// Settlements of the /pasar operator with the merchant coops.
+    pub settlements: usize,
 }
 
 /// Courier destinations of the demo buyers (kabupaten/kota in East Java).
@@ -75,6 +83,8 @@ enum Event {
     Step { i: usize, step: u8 },
     /// Consignment payouts of every shop.
     Payouts,
+    /// The /pasar operator settles last month's orders with every merchant coop.
+    Settlements,
 }
 
 /// How a checkout's story goes.
@@ -107,7 +117,9 @@ fn at(day: Date, hour: u8, minute: u8) -> OffsetDateTime {
         .assume_offset(guyub_core::coop::CoopTimeZone::Wib.offset())
 }
 
-/// Runs a year of orders in `shops`, from `start` to `now`. About `n` checkouts.
+/// Runs a year of orders in `shops`, from `start` to `now`. About `n` checkouts; a third of
+/// them operated by `pasar_operator` when there is one.
+#[allow(clippy::too_many_arguments)]
 pub async fn seed(
     store: &Store,
     rng: &mut Rng,
@@ -116,6 +128,7 @@ pub async fn seed(
     start: Date,
     now: OffsetDateTime,
     n: usize,
+    pasar_operator: Option<KoperasiId>,
 ) -> anyhow::Result<OrderStats> {
     let mut stats = OrderStats::default();
     let today = now
@@ -273,10 +286,14 @@ pub async fn seed(
             _ => Fate::Done,
         };
         let i = plans.len();
+        // Every third checkout is a public /pasar one, operated by the instance's operator.
+        let operator = pasar_operator
+            .filter(|_| i.is_multiple_of(3))
+            .unwrap_or(shop.id);
         plans.push(Plan {
             shop: s,
             input: CheckoutInput {
-                operator: shop.id,
+                operator,
                 idem_key: Some(format!("demo-{i}")),
                 buyer,
                 lines,
@@ -306,8 +323,51 @@ pub async fn seed(
             .unwrap_or(today + Duration::days(1));
     }
 
+    // The operator's settlements on the 5th of each month, for the month before.
+    if pasar_operator.is_some() {
+        let mut month = start;
+        while month <= today {
+            if let Ok(d) = month.replace_day(5) {
+                let t = at(d, 9, 0);
+                if t < now && d > start {
+                    queue.push(Reverse((t, Event::Settlements)));
+                }
+            }
+            month = month
+                .replace_day(1)
+                .ok()
+                .and_then(|d| d.checked_add(Duration::days(32)))
+                .and_then(|d| d.replace_day(1).ok())
+                .unwrap_or(today + Duration::days(1));
+        }
+    }
+
     while let Some(Reverse((t, ev))) = queue.pop() {
         match ev {
+            Event::Settlements => {
+                let Some(op) = pasar_operator else { continue };
+                let day = t
+                    .to_offset(guyub_core::coop::CoopTimeZone::Wib.offset())
+                    .date();
+                let to = day.replace_day(1).unwrap_or(day) - Duration::days(1);
+                let from = to.replace_day(1).unwrap_or(to);
+                let tenant = store.tenant(op);
+                for shop in shops {
+                    let input = SettlementInput {
+                        merchant: shop.id,
+                        from,
+                        to,
+                        method: SettleMethod::Bank,
+                        idem_key: Some(format!("demo-settle-{}-{from}", shop.id)),
+                    };
+                    match tenant.create_settlement_at(actor, &input, t).await {
+                        Ok(_) => stats.settlements += 1,
+                        // Nothing owed for that month (or its refunds exceed its sales).
+                        Err(StoreError::Invalid(_) | StoreError::Conflict(_)) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
             Event::Payouts => {
                 for shop in shops {
                     let tenant = store.tenant(shop.id);
@@ -593,6 +653,14 @@ mod tests {
             );
         }
         assert!(member_orders >= 3);
+        // The secondary coop operates the public /pasar: its fee is in its books and it settled
+        // with the merchant coops month by month.
+        let op = store.koperasi_by_code("PUSKOPJTM").await.unwrap().id;
+        let t = store.tenant(op);
+        let settled = t.settlements().await.unwrap();
+        assert!(settled.len() >= 2, "{} settlements", settled.len());
+        assert!(settled.iter().all(|s| s.amount > 0 && s.operator_id == op));
+        assert!(settled.iter().map(|s| s.fee).sum::<i64>() > 0);
         assert!(
             months.len() >= 10,
             "orders in only {} months: {months:?}",

@@ -144,6 +144,18 @@ enum Command {
         #[command(subcommand)]
         cmd: qris_cli::QrisCmd,
     },
+    /// Show, or set, the coop that operates the public /pasar and its fee on goods
+    /// (docs/panduan-operator.md). The platform admin's page does the same.
+    PasarOperator {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The operator coop: its code (KSPMLG), storefront slug or id. Without it, only show.
+        #[arg(long)]
+        koperasi: Option<String>,
+        /// The fee in basis points on goods, 0 to 2000 (250 = 2,5 %).
+        #[arg(long, default_value_t = 0)]
+        fee_bp: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -580,5 +592,39 @@ async fn run() -> anyhow::Result<()> {
         Command::BenchPayments(args) => bench_payments::run(args).await,
         Command::BenchMarket(args) => bench_market::run(args).await,
         Command::Qris { cmd } => qris_cli::run(cmd),
+        Command::PasarOperator {
+            db,
+            koperasi,
+            fee_bp,
+        } => {
+            let store = Store::open(&db.database_url, 2).await?;
+            if let Some(r) = koperasi {
+                let k = store
+                    .coop_by_ref(&r)
+                    .await
+                    .with_context(|| format!("no coop with code, slug or id {r}"))?;
+                let actor = guyub_store::Actor::system("guyub pasar-operator (CLI)");
+                match store.set_market_operator(&actor, k, fee_bp).await {
+                    Ok(_) => {}
+                    Err(guyub_store::StoreError::Invalid(fs)) => {
+                        for f in fs {
+                            eprintln!("{}", f.msg.get(guyub_core::Lang::Id));
+                        }
+                        bail!("the operator was not set");
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            match store.market_operator().await? {
+                Some(o) => println!(
+                    "/pasar operator: {} ({}), fee {} bp",
+                    o.koperasi_name, o.koperasi_id, o.fee_bp
+                ),
+                None => println!(
+                    "/pasar has no operator: the coop of a cart's first item takes the payment, no fee"
+                ),
+            }
+            Ok(())
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod counter;
 pub mod dashboard;
 pub mod legality;
+pub mod operator;
 pub mod order;
 pub mod search;
 pub mod shipping;

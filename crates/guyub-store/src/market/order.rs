@@ -32,8 +32,16 @@
 //! - when the operator coop is another coop, the merchant's debit is *Piutang … koperasi
 //!   lain* (1107) instead of money, and the **operator's** books get Dr money — Cr *Utang
 //!   kepada koperasi penjual* (2113) for the order's total: the operator holds the buyer's
-//!   money for the merchant until it settles (settlement between coops is outside this
-//!   module).
+//!   money for the merchant until it settles (settlement between coops:
+//!   `market/operator.rs`);
+//! - when the operator is another coop and the order carries an operator fee (its rate is fixed
+//!   on the order at checkout from the instance's `/pasar` operator, see `market/operator.rs`;
+//!   fee = goods × rate, half up, by the core's `operator_fee`, never on shipping): the
+//!   operator's entry is Dr money (total) — Cr 2113 (total − fee) — Cr *Pendapatan jasa
+//!   operator pasar* (4305, the fee); the merchant's is Dr 1107 (total − fee) + Dr *Beban jasa
+//!   operator pasar* (5309, the fee) — Cr sales or consignment as above. A refund mirrors both,
+//!   the fee part included (the operator gives its fee on the refunded goods back), and the
+//!   order keeps what was refunded (`refund_total`, `refund_fee`) for the settlement.
 //!
 //! A refund (cancel after payment, return) posts the mirror of the refunded part (goods, and
 //! shipping when refunded), with goods back into inventory at cost, and writes negative
@@ -42,11 +50,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use guyub_core::ids::{
-    AccountId, CheckoutId, EntryId, KoperasiId, MarketProductId, MemberId, OrderId, PatronageId,
-    PaymentRequestId, PayoutId, SellerId, UserId, VariantId,
+    AccountId, CheckoutId, EntryId, KoperasiId, MarketProductId, MarketSettlementId, MemberId,
+    OrderId, PatronageId, PaymentRequestId, PayoutId, SellerId, UserId, VariantId,
 };
 use guyub_core::ledger::{AccountRole, LineInput, fiscal_year_of};
 use guyub_core::market::catalog::{WholesaleTiers, parse_tiers, unit_price};
+use guyub_core::market::operator::operator_fee;
 use guyub_core::market::order::{
     CartLine, MAX_CART_LINES, OrderAction, OrderActionKind, OrderActor, OrderError, OrderStatus,
     checkout_total, consignment_split, next, order_no, refund_amount, split_by_seller,
@@ -264,6 +273,15 @@ pub struct Order {
     pub payout_id: Option<PayoutId>,
     pub created_at: OffsetDateTime,
     pub lines: Vec<OrderLine>,
+    /// The operator's fee rate fixed at checkout (0 when the operator is the merchant).
+    pub operator_fee_bp: i64,
+    /// The operator's fee on the goods at that rate.
+    pub operator_fee: i64,
+    /// What went back to the buyer, and the part of the fee given back with it.
+    pub refund_total: i64,
+    pub refund_fee: i64,
+    /// The operator's settlement that paid the merchant for this order, once settled.
+    pub settlement_id: Option<MarketSettlementId>,
 }
 
 /// A checkout with its orders.
@@ -448,6 +466,11 @@ struct OrderRow {
     entry_id: Option<Uuid>,
     payout_id: Option<Uuid>,
     created_at: OffsetDateTime,
+    operator_fee_bp: i64,
+    operator_fee: i64,
+    refund_total: i64,
+    refund_fee: i64,
+    settlement_id: Option<Uuid>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -467,7 +490,8 @@ struct LineRow {
 const ORDER_COLS: &str = "o.koperasi_id, o.id, o.order_no, o.checkout_koperasi_id, o.checkout_id, o.seller_id,
     s.name AS seller_name, s.phone AS seller_phone, s.consignment, o.buyer_member_id, o.status, o.shipping_detail,
     o.ship_to_name, o.ship_to_address, o.ship_to_regency, o.courier, o.tracking_no, o.goods_total, o.shipping_fee,
-    o.total, o.entry_id, o.payout_id, o.created_at
+    o.total, o.entry_id, o.payout_id, o.created_at, o.operator_fee_bp, o.operator_fee, o.refund_total,
+    o.refund_fee, o.settlement_id
     FROM market_order o JOIN market_seller s ON s.koperasi_id = o.koperasi_id AND s.id = o.seller_id";
 
 const LINE_COLS: &str =
@@ -504,6 +528,11 @@ fn to_order(r: OrderRow, lines: &mut HashMap<(Uuid, Uuid), Vec<OrderLine>>) -> S
         payout_id: r.payout_id.map(PayoutId),
         created_at: r.created_at,
         lines: lines.remove(&(r.koperasi_id, r.id)).unwrap_or_default(),
+        operator_fee_bp: r.operator_fee_bp,
+        operator_fee: r.operator_fee,
+        refund_total: r.refund_total,
+        refund_fee: r.refund_fee,
+        settlement_id: r.settlement_id.map(MarketSettlementId),
     })
 }
 
@@ -797,6 +826,10 @@ struct VariantRow {
     consignment: bool,
     /// The merchant coop's time zone (dates its order numbers).
     timezone: String,
+    /// The checkout's operator coop's time zone (`None`: no such coop) and its fee rate as
+    /// the instance's /pasar operator (`None`: not the operator), the same on every row.
+    op_timezone: Option<String>,
+    op_fee_bp: Option<i64>,
 }
 
 impl VariantRow {
@@ -1062,18 +1095,21 @@ async fn checkout_tx(
         "SELECT v.koperasi_id, v.id, v.product_id, v.label, v.price, v.member_price, v.wholesale_tiers, v.cost,
                 v.weight_g, v.stock, v.active, p.name AS product_name, p.listed, p.wholesale_only, p.seller_id,
                 s.name AS seller_name, s.active AS seller_active, s.phone AS seller_phone, s.consignment,
-                k.timezone
+                k.timezone,
+                (SELECT ko.timezone FROM koperasi ko WHERE ko.id = ${op}) AS op_timezone,
+                (SELECT mo.fee_bp FROM market_operator mo WHERE mo.singleton = 1 AND mo.koperasi_id = ${op}) AS op_fee_bp
          FROM market_variant v
          JOIN market_product p ON p.koperasi_id = v.koperasi_id AND p.id = v.product_id
          JOIN market_seller s ON s.koperasi_id = p.koperasi_id AND s.id = p.seller_id
          JOIN koperasi k ON k.id = v.koperasi_id
-         WHERE {}",
-        variant_keys_sql(keys.len())
+         WHERE {keys}",
+        op = 2 * keys.len() + 1,
+        keys = variant_keys_sql(keys.len())
     );
     let rows: Vec<VariantRow> = on_tx!(&mut *tx, c => {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
         for (k, id) in &keys { q = q.bind(*k).bind(*id); }
-        q.fetch_all(&mut **c).await
+        q.bind(op.0).fetch_all(&mut **c).await
     })?;
     let by_key: HashMap<(Uuid, Uuid), &VariantRow> =
         rows.iter().map(|r| ((r.koperasi_id, r.id), r)).collect();
@@ -1085,15 +1121,29 @@ async fn checkout_tx(
             .ok_or_else(|| StoreError::corrupt(format!("time zone {}", r.timezone)))?;
         offsets.insert(KoperasiId(r.koperasi_id), zone.offset());
     }
-    if !offsets.contains_key(&op) {
-        let o = coop_offsets(tx, &[op]).await.map_err(|e| match e {
-            StoreError::NotFound => {
-                invalid("lines", "Koperasi tidak ditemukan.", "Coop not found.")
-            }
-            e => e,
-        })?;
-        offsets.extend(o);
+    // The operator (often not a merchant here: the instance's /pasar operator) came along on
+    // every row: its time zone (it must exist) and its fee rate.
+    if let Some(first) = rows.first()
+        && !offsets.contains_key(&op)
+    {
+        let zone = first
+            .op_timezone
+            .as_deref()
+            .and_then(guyub_core::coop::CoopTimeZone::parse)
+            .ok_or_else(|| invalid("lines", "Koperasi tidak ditemukan.", "Coop not found."))?;
+        offsets.insert(op, zone.offset());
     }
+    // The operator's fee rate, fixed on each order of another coop now: the instance's /pasar
+    // operator's rate when this checkout's operator is that coop, else none.
+    let fee_bp = BasisPoints(
+        u32::try_from(
+            rows.first()
+                .and_then(|r| r.op_fee_bp)
+                .unwrap_or(0)
+                .clamp(0, 10_000),
+        )
+        .unwrap_or(0),
+    );
 
     // Who the buyer is in each merchant coop.
     let mut members: HashMap<KoperasiId, Option<MemberId>> = HashMap::new();
@@ -1367,13 +1417,15 @@ async fn checkout_tx(
         let detail = serde_json::to_string(shipping).map_err(StoreError::corrupt)?;
         let fee = shipping.fee();
         let buyer_member = members.get(&k).copied().flatten();
+        let order_bp = if k == op { BasisPoints::ZERO } else { fee_bp };
+        let (_, op_fee) = operator_fee(g.subtotal, order_bp);
         script.push(
             "INSERT INTO market_order (koperasi_id, id, order_no, checkout_koperasi_id, checkout_id, seller_id,
                 buyer_member_id, buyer_koperasi_id, status, shipping_method, shipping_detail, ship_to_name,
                 ship_to_address, ship_to_regency, courier, tracking_no, goods_total, shipping_fee, total,
-                payment_terms_days, due_on, entry_id, payout_id, created_at, updated_at)
+                payment_terms_days, due_on, entry_id, payout_id, created_at, updated_at, operator_fee_bp, operator_fee)
              VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, 'dibuat', $8, $9, $10, $11, $12, NULL, NULL, $13, $14, $15,
-                0, NULL, NULL, NULL, $16, $16)",
+                0, NULL, NULL, NULL, $16, $16, $17, $18)",
             vec![
                 k.0.into(),
                 oid.into(),
@@ -1391,6 +1443,8 @@ async fn checkout_tx(
                 fee.0.into(),
                 (g.subtotal.0 + fee.0).into(),
                 t.into(),
+                i64::from(order_bp.0).into(),
+                op_fee.0.into(),
             ],
             1,
         );
@@ -1423,6 +1477,11 @@ async fn checkout_tx(
             entry_id: None,
             payout_id: None,
             created_at: t,
+            operator_fee_bp: i64::from(order_bp.0),
+            operator_fee: op_fee.0,
+            refund_total: 0,
+            refund_fee: 0,
+            settlement_id: None,
         });
         let sql = values_sql(
             "INSERT INTO market_order_line (koperasi_id, order_id, line_no, product_id, variant_id, name, qty,
@@ -1728,13 +1787,18 @@ async fn sale_entries(
     let op = o.checkout_koperasi_id;
     let total = goods + shipping;
     let dr = !refund; // the side of the "money in" line
+    let fee = if m == op { 0 } else { fee_part(o, goods) };
     let debit_account = if m == op {
         ledger::ensure_role_account(tx, m, money_role).await?
     } else {
         ledger::ensure_role_account(tx, m, AccountRole::CoopReceivable).await?
     };
     let mut raw: Vec<(AccountId, bool, i64, &str)> =
-        vec![(debit_account, dr, total, "Pembayaran pesanan")];
+        vec![(debit_account, dr, total - fee, "Pembayaran pesanan")];
+    if fee > 0 {
+        let expense = ledger::ensure_role_account(tx, m, AccountRole::OperatorFeeExpense).await?;
+        raw.push((expense, dr, fee, "Jasa operator pasar"));
+    }
     if o.consignment {
         let payable = ledger::ensure_role_account(tx, m, AccountRole::ConsignmentPayable).await?;
         let commission_acc =
@@ -1781,6 +1845,15 @@ async fn sale_entries(
     let operator = if m != op {
         let money = ledger::ensure_role_account(tx, op, money_role).await?;
         let payable = ledger::ensure_role_account(tx, op, AccountRole::CoopPayable).await?;
+        let mut op_lines = vec![
+            (money, dr, total, "Pembayaran pesanan"),
+            (payable, !dr, total - fee, "Utang kepada koperasi penjual"),
+        ];
+        if fee > 0 {
+            let income =
+                ledger::ensure_role_account(tx, op, AccountRole::OperatorFeeIncome).await?;
+            op_lines.push((income, !dr, fee, "Jasa operator pasar"));
+        }
         Some(NewEntry {
             date: dates.1,
             description: format!("{what} {} untuk koperasi penjual", o.order_no),
@@ -1788,15 +1861,22 @@ async fn sale_entries(
             source: Source::Market,
             source_id: Some(o.id.to_string()),
             reverses: None,
-            lines: lines(vec![
-                (money, dr, total, "Pembayaran pesanan"),
-                (payable, !dr, total, "Utang kepada koperasi penjual"),
-            ]),
+            lines: lines(op_lines),
         })
     } else {
         None
     };
     Ok((merchant, operator))
+}
+
+/// The operator's fee on `goods` of the order: the fee fixed at checkout for the whole goods,
+/// else the order's rate on the part (half up).
+fn fee_part(o: &Order, goods: i64) -> i64 {
+    if goods == o.goods_total {
+        return o.operator_fee;
+    }
+    let bp = BasisPoints(u32::try_from(o.operator_fee_bp.clamp(0, 10_000)).unwrap_or(0));
+    operator_fee(Rupiah(goods), bp).1.0
 }
 
 /// Patronage rows of an order: the buyer's purchase when a member of the merchant coop, the
@@ -2253,6 +2333,22 @@ async fn act_tx(
                 ledger::post(tx, o.checkout_koperasi_id, actor, e).await?;
             }
             push_patronage(tx, &mut script, o, &facts, -o.goods_total, dates.0, t).await?;
+            // What went back, for the settlement between the coops (market/operator.rs).
+            let refund_fee = if o.koperasi_id == o.checkout_koperasi_id {
+                0
+            } else {
+                fee_part(o, o.goods_total)
+            };
+            script.push(
+                "UPDATE market_order SET refund_total = $3, refund_fee = $4 WHERE koperasi_id = $1 AND id = $2",
+                vec![
+                    o.koperasi_id.0.into(),
+                    o.id.0.into(),
+                    refund.into(),
+                    refund_fee.into(),
+                ],
+                1,
+            );
         }
     }
     let msg = status_message(&o.order_no, to, &o.seller_name, tracking.as_deref());

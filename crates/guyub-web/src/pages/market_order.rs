@@ -5,8 +5,11 @@
 //! The cart lives in a cookie (`pasar_keranjang`) that holds only coop ids, variant ids and
 //! quantities: every read checks them against the catalogue again (unknown or unlisted
 //! variants are dropped with a notice), so prices and stock are never the browser's word.
-//! The storefront coop that takes the one payment (the operator) is the coop of the cart's
-//! first line; its cashier confirms a QRIS or transfer in the coop's request list.
+//! The storefront coop that takes the one payment (the operator) is the instance's /pasar
+//! operator when the platform admin has named one (its fee rate is fixed on each order of
+//! another coop, see `guyub_store::market::operator`); without one it is the coop of the
+//! cart's first line, with no fee. Its cashier confirms a QRIS or transfer in the coop's
+//! request list.
 //!
 //! Who: anyone for the cart, the checkout and the buyer's link (the token is the key; other
 //! tokens are a plain 404). The coop's staff who may take payments (pengurus, kasir) work
@@ -625,7 +628,13 @@ pub async fn checkout_submit(
         let page = checkout_page(&state, p, f, &items, vec![], None).await?;
         return Ok(render(&page));
     }
-    let result = match checkout_input(&f, &items, &caller) {
+    let operator = state.store.market_operator().await?.map(|o| o.koperasi_id);
+    // The instance's /pasar operator takes the payment when one is named (market_operator.rs).
+    let input = checkout_input(&f, &items, &caller).map(|mut input| {
+        input.operator = operator.unwrap_or(input.operator);
+        input
+    });
+    let result = match input {
         Ok(input) => match state.store.checkout(&input).await {
             Ok(c) => Ok(c),
             Err(StoreError::Invalid(fs)) => Err(fs.into_iter().map(|e| e.msg).collect()),

@@ -17,6 +17,7 @@ pub mod market;
 pub mod market_admin;
 pub mod market_brand;
 pub mod market_dash;
+pub mod market_operator;
 pub mod market_order;
 pub mod market_pos;
 pub mod market_tomiko;
