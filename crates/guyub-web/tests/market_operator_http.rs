@@ -7,15 +7,11 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-
 use axum::http::{Method, StatusCode, header};
 use common::*;
 use guyub_core::coop::{Bylaws, CoopKind, CoopPattern, CoopTier, CoopTimeZone};
 use guyub_core::identity::Role;
 use guyub_core::ids::{KoperasiId, SellerId, VariantId};
-use guyub_core::market::shipping::{Zone, ZoneRates};
-use guyub_core::money::Rupiah;
 use guyub_core::region::RegionCode;
 use guyub_store::coop::CoopData;
 use guyub_store::identity::NewGrant;
@@ -24,22 +20,6 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 const BUYER_PHONE: &str = "081234567890";
-
-async fn market_settings(s: &Store, k: KoperasiId, slug: &str) {
-    let zones = ZoneRates::new(
-        vec![Zone {
-            regencies: BTreeSet::from([RegionCode::parse("35.73").unwrap()]),
-            fee: Rupiah(10_000),
-        }],
-        None,
-    )
-    .unwrap();
-    on_db!(s.db(), p => sqlx::query(
-        "INSERT INTO market_settings (koperasi_id, opt_in, slug, commission_bp, runs_tomiko, pickup_address, zone_rates, updated_at)
-         VALUES ($1, $2, $3, 1000, $4, 'Jl. Pasar 1', $5, $6)")
-        .bind(k.0).bind(true).bind(slug).bind(false).bind(serde_json::to_string(&zones).unwrap())
-        .bind(OffsetDateTime::now_utc()).execute(p).await.map(|r| r.rows_affected())).unwrap();
-}
 
 async fn seller(s: &Store, k: KoperasiId, slug: &str) -> SellerId {
     let id = SellerId::new();

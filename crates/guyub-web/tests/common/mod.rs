@@ -857,3 +857,21 @@ pub async fn request_count(w: &World, k: KoperasiId) -> i64 {
         .expect("requests")
         .1
 }
+
+/// Opts `k` into the marketplace as `slug`: 10 % commission, pickup, and seller delivery in
+/// Kota Malang (35.73) for Rp 10.000.
+pub async fn market_settings(s: &Store, k: KoperasiId, slug: &str) {
+    let zones = guyub_core::market::shipping::ZoneRates::new(
+        vec![guyub_core::market::shipping::Zone {
+            regencies: std::collections::BTreeSet::from([RegionCode::parse("35.73").unwrap()]),
+            fee: guyub_core::money::Rupiah(10_000),
+        }],
+        None,
+    )
+    .unwrap();
+    guyub_store::on_db!(s.db(), p => sqlx::query(
+        "INSERT INTO market_settings (koperasi_id, opt_in, slug, commission_bp, runs_tomiko, pickup_address, zone_rates, updated_at)
+         VALUES ($1, $2, $3, 1000, $4, 'Jl. Pasar 1', $5, $6)")
+        .bind(k.0).bind(true).bind(slug).bind(false).bind(serde_json::to_string(&zones).unwrap())
+        .bind(time::OffsetDateTime::now_utc()).execute(p).await.map(|r| r.rows_affected())).unwrap();
+}
