@@ -280,7 +280,38 @@ async function mainText(page) {
   return (await page.locator('main').innerText()).replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * The cashier of whichever of `codes` took the payment `ref` (the /pasar operator coop, or
+ * the selling coop when no operator is set) confirms it as paid by QRIS. Returns that coop's
+ * code; throws when no cashier of `codes` has the request.
+ */
+async function confirmQris(browser, baseUrl, codes, ref, rrn) {
+  const ctx = await phoneContext(browser, baseUrl);
+  const page = await ctx.newPage();
+  try {
+    for (const code of codes) {
+      await page.context().clearCookies();
+      const home = await signIn(page, `kasir.${code}@guyub.test`);
+      const kid = home.split('/')[2];
+      await page.goto(`/k/${kid}/tagihan?q=${ref}`);
+      const link = page.locator(`a:text-is("${ref}")`);
+      if (await link.count() === 0) continue;
+      await link.click();
+      await page.locator('#method').selectOption('qris');
+      await page.locator('#reference').fill(rrn);
+      await page.locator('form[action$="/konfirmasi"] button[type=submit]').click();
+      await page.waitForLoadState('domcontentloaded');
+      if (!/Dibayar/.test(await mainText(page))) throw new Error(`${ref} not shown paid at ${code}`);
+      return code;
+    }
+    throw new Error(`no cashier of ${codes.join(', ')} has the payment ${ref}`);
+  } finally {
+    await ctx.close();
+  }
+}
+
 module.exports = {
+  confirmQris,
   PASSWORD,
   PHONE,
   SCREENSHOT_DIR,

@@ -9,7 +9,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 
 const {
-  startServer, launchBrowser, phoneContext, signIn, layoutProblems, mainText, screenshot,
+  startServer, launchBrowser, phoneContext, signIn, layoutProblems, mainText, screenshot, confirmQris,
 } = require('./helpers');
 
 describe('Pasar: a member\'s purchase becomes their jasa anggota', { timeout: 240_000 }, () => {
@@ -75,21 +75,9 @@ describe('Pasar: a member\'s purchase becomes their jasa anggota', { timeout: 24
     seen.ref = (await member.locator('#payment-ref').innerText()).trim();
   });
 
-  it('the cashier of KSPMLG confirms the QRIS payment', async () => {
-    const c2 = await phoneContext(browser, srv.baseUrl);
-    const page = await c2.newPage();
-    try {
-      await signIn(page, 'kasir.kspmlg@guyub.test');
-      await page.goto(`/k/${srv.kid}/tagihan?q=${seen.ref}`);
-      await page.locator(`a:text-is("${seen.ref}")`).click();
-      await page.locator('#method').selectOption('qris');
-      await page.locator('#reference').fill('RRN445566778');
-      await page.locator('form[action$="/konfirmasi"] button[type=submit]').click();
-      await page.waitForLoadState('domcontentloaded');
-      assert.match(await mainText(page), /Dibayar/);
-    } finally {
-      await c2.close();
-    }
+  it('the cashier of the /pasar operator confirms the QRIS payment', async () => {
+    const payee = await confirmQris(browser, srv.baseUrl, ['puskopjtm', 'kspmlg'], seen.ref, 'RRN445566778');
+    assert.equal(payee, 'puskopjtm');
   });
 
   it('the purchase shows on the member\'s own page as jasa anggota', async () => {

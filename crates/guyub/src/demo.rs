@@ -894,6 +894,20 @@ pub async fn seed(
         }),
     )
     .await?;
+    // The secondary coop operates the public /pasar (demo_market): it takes the buyers'
+    // payments, so it has a cashier, its QRIS sticker and a bank account.
+    add_user(
+        "kasir.puskopjtm@guyub.test",
+        "Kasir Puskop Jatim",
+        Some(NewGrant {
+            role: Role::Kasir,
+            koperasi_id: Some(sec),
+            region_code: None,
+            member_id: None,
+        }),
+    )
+    .await?;
+    operator_payments(&store.tenant(sec), &actor, data.name.as_str()).await?;
     let _ = year;
     // The marketplace: storefronts, sellers, products, curation, the Tomiko catalogue.
     let storefronts: Vec<(KoperasiId, String, &str, bool)> = coop_ids
@@ -945,6 +959,34 @@ pub fn demo_qris(name: &str, city: &str, n: u64) -> String {
     );
     let crc = guyub_core::payment::qris::crc_hex(guyub_core::payment::qris::crc16(body.as_bytes()));
     format!("{body}{}", String::from_utf8_lossy(&crc))
+}
+
+/// The payment settings of the /pasar operator: its QRIS sticker and bank account.
+async fn operator_payments(
+    t: &guyub_store::Tenant<'_>,
+    actor: &Actor,
+    name: &str,
+) -> anyhow::Result<()> {
+    use guyub_core::payment::settings::{BankAccountInput, validate_bank_account};
+    use guyub_store::payment::PaymentChange;
+    let qris = guyub_core::payment::qris::Qris::parse(&demo_qris(name, "SURABAYA", 90_210))
+        .map_err(|e| anyhow::anyhow!("demo QRIS: {e:?}"))?;
+    let account = validate_bank_account(&BankAccountInput {
+        bank_name: "Bank Jatim".into(),
+        account_number: "0090210000".into(),
+        holder_name: name.into(),
+    })
+    .map_err(|e| anyhow::anyhow!("demo bank account: {e:?}"))?;
+    t.update_payment_settings(
+        actor,
+        &PaymentChange {
+            qris: Some(qris),
+            add_accounts: vec![account],
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// The payment settings and a few requests of one demo coop.
