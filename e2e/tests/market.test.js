@@ -141,6 +141,7 @@ describe('Pasar: search, cart of two sellers, QRIS, cashier, shipping, received'
         if (await link.count() === 0) continue;
         await link.click();
         found = true;
+        seen.merchant = { code, kid: k };
         break;
       }
       assert.ok(found, 'the order is on its coop\'s order desk');
@@ -157,6 +158,10 @@ describe('Pasar: search, cart of two sellers, QRIS, cashier, shipping, received'
         assert.equal(await page.locator('#order-status').getAttribute('data-status'), 'dikirim');
       }
       assert.ok(await page.locator('#wa-link').count() > 0, 'a WhatsApp message is ready for the buyer');
+      seen.total = (await page.locator('main').innerText()).match(/Total[^\n]*?(Rp [\d.]+)/)[1];
+      if (await page.locator('#seller-payout').count() > 0) {
+        seen.payout = await page.locator('#seller-payout').getAttribute('href');
+      }
       await check(page, 'pasar-order-desk');
     } finally {
       await ctx.close();
@@ -166,6 +171,38 @@ describe('Pasar: search, cart of two sellers, QRIS, cashier, shipping, received'
     await order.locator('form button', { hasText: /diterima/i }).first().click();
     await buyer.waitForLoadState('domcontentloaded');
     assert.match(await buyer.locator(`#order-${seen.orders[0]}`).innerText(), /Diterima/);
+  });
+
+  it('the merchant coop\'s books balance and the consignment seller is owed its share', async () => {
+    const rupiah = (t) => Number(t.replace(/[^\d]/g, ''));
+    const ctx = await phoneContext(browser, srv.baseUrl);
+    const page = await ctx.newPage();
+    try {
+      await signIn(page, `pengurus.${seen.merchant.code}@guyub.test`);
+      const trial = async () => {
+        await page.goto(`/k/${seen.merchant.kid}/buku/neraca-saldo`);
+        const dr = (await page.locator('#tb-debit').innerText()).trim();
+        const cr = (await page.locator('#tb-credit').innerText()).trim();
+        assert.equal(dr, cr, 'total debit equals total credit');
+        assert.ok(await page.locator('.notice.ok').count() > 0, 'the trial balance says it balances');
+      };
+      await trial();
+      if (seen.payout) {
+        // A consignment order received: its seller is owed the goods less the commission,
+        // plus the shipping; never more than the order's total.
+        await page.goto(seen.payout);
+        const due = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+        const m = due.match(new RegExp(`${seen.orders[0]}: (Rp [\\d.]+)`));
+        assert.ok(m, `order ${seen.orders[0]} is in the payout`);
+        assert.ok(rupiah(m[1]) > 0 && rupiah(m[1]) <= rupiah(seen.total), `${m[1]} of ${seen.total}`);
+        await page.locator('#pay-out').click();
+        await page.waitForLoadState('domcontentloaded');
+        assert.equal((await page.locator('#payout-due').innerText()).trim(), 'Rp 0');
+        await trial();
+      }
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('no page scrolls sideways at 360 px', () => {

@@ -1010,6 +1010,8 @@ struct OrderPage {
     buyer_phone: String,
     pay_method: String,
     whatsapp: Option<(String, String)>,
+    /// For the coop's staff, a consignment order: the seller's payout page.
+    payout_href: Option<String>,
 }
 
 async fn order_page(
@@ -1027,6 +1029,12 @@ async fn order_page(
     let whatsapp = events
         .last()
         .map(|e| (e.message.clone(), whatsapp_link(&buyer_phone, &e.message)));
+    let payout_href = (o.consignment && who == OrderActor::CoopStaff).then(|| {
+        format!(
+            "/k/{}/pasar/penjual/{}/pembayaran",
+            o.koperasi_id, o.seller_id
+        )
+    });
     Ok(render(&OrderPage {
         o: order_view(o, &events, who, lang),
         pay_method: p.t(&format!("mo-pay-{}", pay.as_str())),
@@ -1035,6 +1043,7 @@ async fn order_page(
         buyer_name,
         buyer_phone,
         whatsapp,
+        payout_href,
     }))
 }
 
