@@ -629,7 +629,7 @@ const STORE_CASH_SQL: &str = "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT), CA
 
 /// The instants a coop's calendar day `date` runs between.
 fn day_bounds(date: Date, offset: time::UtcOffset) -> (OffsetDateTime, OffsetDateTime) {
-    let start = date.midnight().assume_offset(offset);
+    let start = guyub_core::market::dashboard::day_start_utc(date, offset);
     (start, start + time::Duration::days(1))
 }
 
@@ -958,13 +958,7 @@ impl Tenant<'_> {
         let (cash_in, cash_out, receipts): (i64, i64, i64) = on_db!(self.db, p => sqlx::query_as(EXPECTED_SQL)
             .bind(k.0).bind(cashier.0).bind(date).bind(PayMethod::Cash.as_str())
             .fetch_one(p).await)?;
-        let tz: Option<String> = on_db!(self.db, p => sqlx::query_scalar(
-            "SELECT timezone FROM koperasi WHERE id = $1").bind(k.0).fetch_optional(p).await)?;
-        let zone = tz
-            .as_deref()
-            .and_then(guyub_core::coop::CoopTimeZone::parse)
-            .ok_or(StoreError::NotFound)?;
-        let (from, to) = day_bounds(date, zone.offset());
+        let (from, to) = day_bounds(date, self.time_zone().await?.offset());
         let (store_cash, store_sales): (i64, i64) = on_db!(self.db, p => sqlx::query_as(STORE_CASH_SQL)
             .bind(k.0).bind(cashier.0).bind(from).bind(to)
             .bind(CASH_METHODS[0].as_str()).bind(CASH_METHODS[1].as_str())

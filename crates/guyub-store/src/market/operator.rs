@@ -38,11 +38,12 @@ use std::collections::BTreeMap;
 
 use guyub_core::ids::{EntryId, KoperasiId, MarketSettlementId, OrderId};
 use guyub_core::ledger::{AccountRole, LineInput};
+use guyub_core::market::dashboard::day_start_utc;
 use guyub_core::market::operator::{OrderMoney, SettleTake, check_fee_bp, settle_take};
 use guyub_core::money::Rupiah;
 use guyub_core::{FieldError, Msg};
 use serde::Serialize;
-use time::{Date, OffsetDateTime, Time, UtcOffset};
+use time::{Date, OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
 use crate::audit::{self, Action, diff};
@@ -400,17 +401,10 @@ async fn open_rows_tx(
 
 /// The UTC instants `[from 00:00, to+1 00:00)` on a coop's calendar.
 fn bounds(from: Date, to: Date, offset: UtcOffset) -> (OffsetDateTime, OffsetDateTime) {
-    let start = from
-        .with_time(Time::MIDNIGHT)
-        .assume_offset(offset)
-        .to_offset(UtcOffset::UTC);
-    let end = to
-        .next_day()
-        .unwrap_or(to)
-        .with_time(Time::MIDNIGHT)
-        .assume_offset(offset)
-        .to_offset(UtcOffset::UTC);
-    (start, end)
+    (
+        day_start_utc(from, offset),
+        day_start_utc(to, offset) + time::Duration::days(1),
+    )
 }
 
 /// What a batch for `rows` in `[start, end)` takes: sales paid in the range (with any refund
@@ -433,17 +427,22 @@ fn preview_of(rows: &[OpenRow], start: OffsetDateTime, end: OffsetDateTime) -> S
     p
 }
 
+/// The names of the coops `ids`, in one read.
 async fn coop_names(db: &Db, ids: &[Uuid]) -> StoreResult<BTreeMap<Uuid, String>> {
-    let mut out = BTreeMap::new();
-    for id in ids {
-        if out.contains_key(id) {
-            continue;
-        }
-        let name: Option<String> = on_db!(db, p => sqlx::query_scalar(
-            "SELECT name FROM koperasi WHERE id = $1").bind(*id).fetch_optional(p).await)?;
-        out.insert(*id, name.unwrap_or_default());
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
     }
-    Ok(out)
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, name FROM koperasi WHERE id IN ({})",
+        marks.join(", ")
+    );
+    let rows: Vec<(Uuid, String)> = on_db!(db, p => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        for id in ids { q = q.bind(*id); }
+        q.fetch_all(p).await
+    })?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Sums open rows per other coop (`by_merchant`: the operator's view).
@@ -553,20 +552,10 @@ impl Tenant<'_> {
         from: Date,
         to: Date,
     ) -> StoreResult<SettlePreview> {
-        let offset = self.offset().await?;
+        let offset = self.time_zone().await?.offset();
         let (start, end) = bounds(from, to, offset);
         let rows = open_rows_db(self.db, Some(self.koperasi_id), Some(merchant)).await?;
         Ok(preview_of(&rows, start, end))
-    }
-
-    async fn offset(&self) -> StoreResult<UtcOffset> {
-        let tz: Option<String> = on_db!(self.db, p => sqlx::query_scalar(
-            "SELECT timezone FROM koperasi WHERE id = $1")
-            .bind(self.koperasi_id.0).fetch_optional(p).await)?;
-        let tz = tz.ok_or(StoreError::NotFound)?;
-        Ok(guyub_core::coop::CoopTimeZone::parse(&tz)
-            .ok_or_else(|| StoreError::corrupt(format!("time zone {tz}")))?
-            .offset())
     }
 
     /// As an operator: pays `input.merchant` for its orders paid in the range and nets its

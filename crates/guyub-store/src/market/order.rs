@@ -1787,7 +1787,7 @@ async fn sale_entries(
     let op = o.checkout_koperasi_id;
     let total = goods + shipping;
     let dr = !refund; // the side of the "money in" line
-    let fee = if m == op { 0 } else { fee_part(o, goods) };
+    let fee = fee_part(o, goods);
     let debit_account = if m == op {
         ledger::ensure_role_account(tx, m, money_role).await?
     } else {
@@ -1869,9 +1869,12 @@ async fn sale_entries(
     Ok((merchant, operator))
 }
 
-/// The operator's fee on `goods` of the order: the fee fixed at checkout for the whole goods,
-/// else the order's rate on the part (half up).
+/// The operator's fee on `goods` of the order: none when the merchant is its own operator,
+/// the fee fixed at checkout for the whole goods, else the order's rate on the part (half up).
 fn fee_part(o: &Order, goods: i64) -> i64 {
+    if o.koperasi_id == o.checkout_koperasi_id {
+        return 0;
+    }
     if goods == o.goods_total {
         return o.operator_fee;
     }
@@ -2334,11 +2337,7 @@ async fn act_tx(
             }
             push_patronage(tx, &mut script, o, &facts, -o.goods_total, dates.0, t).await?;
             // What went back, for the settlement between the coops (market/operator.rs).
-            let refund_fee = if o.koperasi_id == o.checkout_koperasi_id {
-                0
-            } else {
-                fee_part(o, o.goods_total)
-            };
+            let refund_fee = fee_part(o, o.goods_total);
             script.push(
                 "UPDATE market_order SET refund_total = $3, refund_fee = $4 WHERE koperasi_id = $1 AND id = $2",
                 vec![
