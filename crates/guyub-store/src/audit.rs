@@ -64,7 +64,7 @@ pub fn platform() -> KoperasiId {
 
 /// Writes one audit record in `tx`. Nothing is written when an update changed nothing.
 pub async fn record(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     koperasi_id: KoperasiId,
     actor: &Actor,
     entity: &str,
@@ -91,7 +91,7 @@ pub async fn record(
 /// Writes many audit records of one actor in `tx`, in multi-row inserts (an import of
 /// thousands of members records each one without a round trip per member).
 pub async fn record_many(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     koperasi_id: KoperasiId,
     actor: &Actor,
     entity: &str,
@@ -123,7 +123,7 @@ pub struct Record<'a> {
 /// Writes audit records of possibly different actors in `tx`, 500 to a statement (a batch
 /// of counter payments by several cashiers records each one without a round trip each).
 pub async fn record_rows(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     koperasi_id: KoperasiId,
     records: &[Record<'_>],
 ) -> StoreResult<()> {

@@ -358,6 +358,20 @@ impl Store {
         get(&self.db, id).await
     }
 
+    /// One coop as recently read: at most [`crate::recent::FRESH_FOR`] old when another
+    /// process changed it, never older than this process's own changes. For the access check
+    /// and the time zone on every request; edit forms and audit read [`Store::koperasi`].
+    pub async fn koperasi_recent(&self, id: KoperasiId) -> StoreResult<Koperasi> {
+        if let Some(k) = self.recent.coop(id) {
+            return Ok((*k).clone());
+        }
+        let read_at = std::time::Instant::now();
+        let k = get(&self.db, id).await?;
+        self.recent
+            .keep_coop(id, read_at, std::sync::Arc::new(k.clone()));
+        Ok(k)
+    }
+
     /// Several coops by id, in chunks of one query each (the API's list of a caller's coops).
     pub async fn koperasi_many(&self, ids: &[KoperasiId]) -> StoreResult<Vec<Koperasi>> {
         let mut out = Vec::with_capacity(ids.len());
@@ -396,7 +410,7 @@ async fn get(db: &Db, id: KoperasiId) -> StoreResult<Koperasi> {
 }
 
 async fn write_bylaws(
-    tx: &mut crate::Tx,
+    tx: &mut crate::Tx<'_>,
     id: KoperasiId,
     year: i32,
     b: &Bylaws,
@@ -565,6 +579,7 @@ impl Tenant<'_> {
         )
         .await?;
         tx.commit().await?;
+        self.recent.forget(self.koperasi_id);
         Ok(())
     }
 

@@ -1,4 +1,5 @@
-//! The cashier counter's postings, taken in batches by one writer (the desk).
+//! The cashier counter's postings, taken in batches by the desk's writers (one on SQLite, two
+//! on PostgreSQL, see [`writers`]).
 //!
 //! Why batches: every deposit of a coop moves the same cash account and the same journal and
 //! receipt counters. Posted one request per transaction, those rows are locked from the first
@@ -33,7 +34,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::audit::{self, Action, Record, diff};
-use crate::db::{Db, Tx};
+use crate::db::{Db, Tx, WriterConn};
 use crate::ledger::{self, NewEntry, Source};
 use crate::savings::{CounterRequest, Product, ProductRow, Receipt, SavingsTx, maturity_of};
 use crate::sql::{Script, Val, in_list_sql, rows_per_statement, values_sql};
@@ -131,15 +132,47 @@ fn state_of(code: &str, is_header: bool, active: bool) -> StoreResult<AccountSta
     })
 }
 
-/// A product with the state of the account it posts to.
+/// An account the counter posts to, with the savings product that posts to it (if one does)
+/// and its role (if it is where cash, bank or QRIS money goes): both read in one statement.
 #[derive(sqlx::FromRow)]
-struct ProductAccountRow {
-    #[sqlx(flatten)]
-    product: ProductRow,
+struct CounterAccountRow {
+    account_id: Uuid,
     account_code: String,
     is_header: bool,
     account_active: bool,
+    role: Option<String>,
+    product_id: Option<Uuid>,
+    product_code: Option<String>,
+    product_name: Option<String>,
+    product_kind: Option<String>,
+    min_balance: Option<i64>,
+    term_months: Option<i64>,
+    product_active: Option<bool>,
 }
+
+impl CounterAccountRow {
+    /// The product posting to this account, if any.
+    fn product(&self) -> Option<Product> {
+        let row = ProductRow {
+            id: self.product_id?,
+            code: self.product_code.clone()?,
+            name: self.product_name.clone()?,
+            kind: self.product_kind.clone()?,
+            account_id: self.account_id,
+            min_balance: self.min_balance?,
+            term_months: self.term_months,
+            active: self.product_active?,
+        };
+        Some(Product::from(row))
+    }
+}
+
+/// The roles of the accounts money is paid into or out of.
+const MONEY_ROLES: [AccountRole; 3] = [
+    AccountRole::Cash,
+    AccountRole::Bank,
+    AccountRole::QrisClearing,
+];
 
 /// A request that passed the checks that need no database.
 struct Checked<'a> {
@@ -339,41 +372,110 @@ fn apply_job(
     Ok(lines)
 }
 
+/// When a batch looks up the first answers of its requests' idempotency keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyLookup {
+    /// Before anything is checked: every replay gets its first answer. For requests posted
+    /// alone, where a replay is likely (a retry).
+    First,
+    /// Only for the requests the batch refuses: one statement fewer for a batch of new
+    /// requests. A replay that would be posted again meets the key's unique row instead, the
+    /// batch rolls back, and each request is posted again alone with [`KeyLookup::First`].
+    Refused,
+}
+
+/// The first answers (request hash, response) stored under `keys`.
+async fn first_answers(
+    tx: &mut Tx<'_>,
+    k: KoperasiId,
+    keys: &[&str],
+) -> StoreResult<HashMap<String, (String, String)>> {
+    let mut first: HashMap<String, (String, String)> = HashMap::new();
+    for chunk in keys.chunks(500) {
+        let sql = in_list_sql(
+            "SELECT idem_key, request_hash, response FROM idempotency_key WHERE koperasi_id = $1 AND idem_key IN (",
+            chunk.len(),
+        );
+        let found: Vec<(String, String, String)> = on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
+            for key in chunk { q = q.bind(*key); }
+            q.fetch_all(&mut **c).await
+        })?;
+        for (key, hash, response) in found {
+            first.insert(key, (hash, response));
+        }
+    }
+    Ok(first)
+}
+
+/// The answer of a replayed request: the first receipt when its key came with the same
+/// request, a refusal when it came with another. `None` when the key is new.
+fn replayed(
+    job: &CounterJob,
+    hash: Option<&String>,
+    first: &HashMap<String, (String, String)>,
+) -> Option<StoreResult<Receipt>> {
+    let key = job.idem_key.as_ref()?;
+    let (first_hash, response) = first.get(key)?;
+    Some(if Some(first_hash) == hash {
+        serde_json::from_str(response).map_err(StoreError::corrupt)
+    } else {
+        Err(key_reused())
+    })
+}
+
 /// Posts a batch of counter requests of coop `k` in `tx`: each request gets its own answer
 /// (a receipt, or why it was refused and nothing of it written). The outer error means the
 /// database failed, or a balance moved under the batch; the caller rolls `tx` back. Jobs must
 /// carry distinct idempotency keys (the desk holds a repeated key back for the next batch).
 pub async fn post_counter_batch(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     jobs: &[CounterJob],
+    lookup: KeyLookup,
+) -> StoreResult<Vec<StoreResult<Receipt>>> {
+    post_jobs(tx, k, jobs, lookup, None, None).await
+}
+
+/// [`post_counter_batch`], taking the numbers from `memo` when it has them (the desk).
+async fn post_jobs(
+    tx: &mut Tx<'_>,
+    k: KoperasiId,
+    jobs: &[CounterJob],
+    lookup: KeyLookup,
+    memo: Option<&SeqMemo>,
+    turn: Option<&mut Option<Turn>>,
 ) -> StoreResult<Vec<StoreResult<Receipt>>> {
     let mut out: Vec<Option<StoreResult<Receipt>>> = jobs.iter().map(|_| None).collect();
-    // The coop's products and the accounts cash, bank and QRIS post to.
-    // With the state of every account they post to, for the core's line checks.
-    let rows: Vec<ProductAccountRow> = on_tx!(&mut *tx, c => sqlx::query_as(
-        "SELECT p.id, p.code, p.name, p.kind, p.account_id, p.min_balance, p.term_months, p.active,
-                a.code AS account_code, a.is_header, a.active AS account_active
-         FROM savings_product p JOIN account a ON a.koperasi_id = p.koperasi_id AND a.id = p.account_id
-         WHERE p.koperasi_id = $1")
-        .bind(k.0).fetch_all(&mut **c).await)?;
+    // The coop's products and the accounts cash, bank and QRIS post to, in one statement,
+    // with the state of every account they post to, for the core's line checks.
+    let rows: Vec<CounterAccountRow> = on_tx!(&mut *tx, c => sqlx::query_as(
+        "SELECT a.id AS account_id, a.code AS account_code, a.is_header, a.active AS account_active,
+                a.role, p.id AS product_id, p.code AS product_code, p.name AS product_name,
+                p.kind AS product_kind, p.min_balance, p.term_months, p.active AS product_active
+         FROM account a
+         LEFT JOIN savings_product p ON p.koperasi_id = a.koperasi_id AND p.account_id = a.id
+         WHERE a.koperasi_id = $1 AND (p.id IS NOT NULL OR a.role IN ($2, $3, $4))")
+        .bind(k.0).bind(MONEY_ROLES[0].as_str()).bind(MONEY_ROLES[1].as_str())
+        .bind(MONEY_ROLES[2].as_str()).fetch_all(&mut **c).await)?;
     let mut states: HashMap<AccountId, AccountState> = HashMap::new();
     let mut products: Vec<Product> = Vec::with_capacity(rows.len());
-    for r in rows {
+    let mut roles: Vec<(Uuid, String)> = Vec::with_capacity(MONEY_ROLES.len());
+    for r in &rows {
         states.insert(
-            AccountId(r.product.account_id),
+            AccountId(r.account_id),
             state_of(&r.account_code, r.is_header, r.account_active)?,
         );
-        products.push(Product::from(r.product));
-    }
-    let money: Vec<(Uuid, String, String, bool, bool)> = on_tx!(&mut *tx, c => sqlx::query_as(
-        "SELECT id, role, code, is_header, active FROM account WHERE koperasi_id = $1 AND role IN ($2, $3, $4)")
-        .bind(k.0).bind(AccountRole::Cash.as_str()).bind(AccountRole::Bank.as_str())
-        .bind(AccountRole::QrisClearing.as_str()).fetch_all(&mut **c).await)?;
-    let mut roles: Vec<(Uuid, String)> = Vec::with_capacity(money.len());
-    for (id, role, code, is_header, active) in money {
-        states.insert(AccountId(id), state_of(&code, is_header, active)?);
-        roles.push((id, role));
+        if let Some(p) = r.product() {
+            products.push(p);
+        }
+        if let Some(role) = r
+            .role
+            .as_deref()
+            .filter(|x| MONEY_ROLES.iter().any(|m| m.as_str() == *x))
+        {
+            roles.push((r.account_id, role.to_string()));
+        }
     }
 
     // Checks that need no database.
@@ -402,36 +504,19 @@ pub async fn post_counter_batch(
         }
     }
     checked.retain(|(i, _)| out[*i].is_none());
-    let keys: Vec<&str> = checked
-        .iter()
-        .filter_map(|(_, c)| c.job.idem_key.as_deref())
-        .collect();
-    let mut first_answers: HashMap<String, (String, String)> = HashMap::new();
-    for chunk in keys.chunks(500) {
-        let sql = in_list_sql(
-            "SELECT idem_key, request_hash, response FROM idempotency_key WHERE koperasi_id = $1 AND idem_key IN (",
-            chunk.len(),
-        );
-        let found: Vec<(String, String, String)> = on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k.0);
-            for key in chunk { q = q.bind(*key); }
-            q.fetch_all(&mut **c).await
-        })?;
-        for (key, hash, response) in found {
-            first_answers.insert(key, (hash, response));
+    if lookup == KeyLookup::First {
+        let keys: Vec<&str> = checked
+            .iter()
+            .filter_map(|(_, c)| c.job.idem_key.as_deref())
+            .collect();
+        let first = first_answers(tx, k, &keys).await?;
+        for (i, c) in &checked {
+            if let Some(a) = replayed(c.job, hashes.get(i), &first) {
+                out[*i] = Some(a);
+            }
         }
+        checked.retain(|(i, _)| out[*i].is_none());
     }
-    for (i, c) in &checked {
-        let Some(key) = &c.job.idem_key else { continue };
-        if let Some((hash, response)) = first_answers.get(key) {
-            out[*i] = Some(if Some(hash) == hashes.get(i) {
-                serde_json::from_str(response).map_err(StoreError::corrupt)
-            } else {
-                Err(key_reused())
-            });
-        }
-    }
-    checked.retain(|(i, _)| out[*i].is_none());
 
     // The members must be this coop's, and still members.
     let mut members: Vec<MemberId> = checked.iter().map(|(_, c)| c.job.req.member).collect();
@@ -544,8 +629,34 @@ pub async fn post_counter_batch(
         }
     }
 
+    // Not looked up first: a refused request that carries a key may be the replay of one
+    // posted before, whose first answer it must get (the replay of a withdrawal finds the
+    // balance already lower). Accepted ones need no look-up: a key answered before makes
+    // their insert below come up short, and the desk retries each alone (`KeyLookup::First`).
+    if lookup == KeyLookup::Refused {
+        let refused: Vec<(usize, &CounterJob)> = jobs
+            .iter()
+            .enumerate()
+            .filter(|(i, j)| j.idem_key.is_some() && matches!(out[*i], Some(Err(_))))
+            .collect();
+        let keys: Vec<&str> = refused
+            .iter()
+            .filter_map(|(_, j)| j.idem_key.as_deref())
+            .collect();
+        let first = first_answers(tx, k, &keys).await?;
+        for (i, job) in refused {
+            let hash = match hashes.get(&i) {
+                Some(h) => Some(h.clone()),
+                None => request_hash(&job.req).ok(),
+            };
+            if let Some(a) = replayed(job, hash.as_ref(), &first) {
+                out[i] = Some(a);
+            }
+        }
+    }
+
     if !accepted.is_empty() {
-        let receipts = write_accepted(tx, k, &accepted, &accounts, &before).await?;
+        let receipts = write_accepted(tx, k, memo, turn, &accepted, &accounts, &before).await?;
         for (a, r) in accepted.iter().zip(receipts) {
             out[a.index] = Some(Ok(r));
         }
@@ -559,12 +670,59 @@ pub async fn post_counter_batch(
 /// Writes the accepted requests: accounts, receipts, one journal entry each, savings lines,
 /// audit records and idempotency answers. Returns each request's receipt, in order.
 async fn write_accepted(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
+    memo: Option<&SeqMemo>,
+    turn: Option<&mut Option<Turn>>,
     accepted: &[Accepted<'_>],
     accounts: &HashMap<(MemberId, ProductId), Acct>,
     before: &HashMap<Uuid, i64>,
 ) -> StoreResult<Vec<Receipt>> {
+    // Receipt numbers per calendar year and the journal's entry numbers, in the order the
+    // requests came: taken from the desk's memory of the counters when it has them (checked
+    // by the script's first parts), else reserved in one statement.
+    let mut wanted: Vec<(String, i64)> = vec![("entry".to_string(), accepted.len() as i64)];
+    for a in accepted {
+        let name = format!("receipt:{}", a.job.req.date.year());
+        match wanted.iter_mut().find(|(w, _)| *w == name) {
+            Some((_, n)) => *n += 1,
+            None => wanted.push((name, 1)),
+        }
+    }
+    let engine = tx.engine();
+    let mut script = Script::new();
+    // Held until the batch has committed: see [`SeqMemo`].
+    let memo = match (memo, turn) {
+        (Some(m), Some(slot)) => {
+            if slot.is_none() {
+                *slot = Some(m.turn.clone().lock_owned().await);
+            }
+            Some(m)
+        }
+        _ => None,
+    };
+    let firsts: HashMap<String, i64> = match memo.and_then(|m| m.take(k, &wanted)) {
+        Some(taken) => {
+            let mut firsts = HashMap::new();
+            for (name, old, new) in taken {
+                script.push(
+                    "UPDATE book_seq SET last = $3 WHERE koperasi_id = $1 AND name = $2 AND last = $4",
+                    vec![k.0.into(), name.clone().into(), new.into(), old.into()],
+                    1,
+                );
+                firsts.insert(name, old + 1);
+            }
+            firsts
+        }
+        None => {
+            let firsts = ledger::reserve_seqs(tx, k, &wanted).await?;
+            if let Some(m) = memo {
+                m.keep(k, &wanted, &firsts);
+            }
+            firsts
+        }
+    };
+
     // Accounts opened by this batch, then the net change of every account it moved. Each
     // update must land on the balance this batch read; anything else moved it meanwhile.
     let touched: HashSet<Uuid> = accepted
@@ -597,8 +755,6 @@ async fn write_accepted(
 
     // Everything else goes to the database as one script (see [`Script`]): its parts must
     // each write exactly their rows, or the batch rolls back.
-    let engine = tx.engine();
-    let mut script = Script::new();
     for chunk in opened.chunks(rows_per_statement(engine, 7)) {
         let sql = values_sql(
             "INSERT INTO savings_account (koperasi_id, id, member_id, product_id, balance, opened_on, maturity_date)",
@@ -647,17 +803,6 @@ async fn write_accepted(
         script.push(&sql, vals, chunk.len() as u64);
     }
 
-    // Receipt numbers per calendar year and the journal's entry numbers, in the order the
-    // requests came, reserved in one statement.
-    let mut wanted: Vec<(String, i64)> = vec![("entry".to_string(), accepted.len() as i64)];
-    for a in accepted {
-        let name = format!("receipt:{}", a.job.req.date.year());
-        match wanted.iter_mut().find(|(w, _)| *w == name) {
-            Some((_, n)) => *n += 1,
-            None => wanted.push((name, 1)),
-        }
-    }
-    let firsts = ledger::reserve_seqs(tx, k, &wanted).await?;
     let first_entry = *firsts
         .get("entry")
         .ok_or_else(|| StoreError::corrupt("no entry number"))?;
@@ -853,7 +998,7 @@ async fn write_accepted(
 }
 
 // =============================================================================================
-// The desk: one writer that takes the requests in batches.
+// The desk: writers that take the requests in batches.
 
 struct Ticket {
     k: KoperasiId,
@@ -861,11 +1006,73 @@ struct Ticket {
     reply: oneshot::Sender<StoreResult<Receipt>>,
 }
 
-/// The handle requests are sent through; the writer task starts with the first request.
+/// The handle requests are sent through; the writer tasks start with the first request.
 #[derive(Clone, Default, Debug)]
 pub struct Desk {
     sender: Arc<OnceLock<mpsc::Sender<Ticket>>>,
     stats: Arc<DeskCounters>,
+    memo: Arc<SeqMemo>,
+}
+
+/// The last value of each coop's counters (entry and receipt numbers) as the desk's writers
+/// last set them, so a batch takes its numbers without reading them first (one statement
+/// fewer, and on PostgreSQL the counters' row is locked for that much less time).
+///
+/// A batch that took its numbers from here sets each counter in its script's first parts
+/// with a conditional update (`… WHERE last = <the value remembered>`): if anything else
+/// moved a counter meanwhile (another process, a marketplace posting, a batch that rolled
+/// back), the update comes up short, the batch rolls back, the memory is dropped, and the
+/// batch is posted again reading the counters. Numbers stay gapless and in commit order.
+///
+/// `turn` is held from taking the numbers until the batch has committed: a conditional
+/// update compares with the last committed value (on PostgreSQL a row another transaction
+/// has changed but not committed is compared as it was), so the next batch may run its script
+/// only once the one before it committed. The other writer meanwhile begins and reads.
+#[derive(Default, Debug)]
+struct SeqMemo {
+    last: std::sync::Mutex<HashMap<(KoperasiId, String), i64>>,
+    turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A writer's turn to write with remembered numbers (see [`SeqMemo`]).
+type Turn = tokio::sync::OwnedMutexGuard<()>;
+
+impl SeqMemo {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(KoperasiId, String), i64>> {
+        // A panic while holding it left a map of whole values; a wrong one is caught by
+        // the conditional update.
+        self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// For each wanted (counter, how many): (counter, its last value, its new last value),
+    /// and remembers the new values. `None` unless every counter is remembered.
+    fn take(&self, k: KoperasiId, wanted: &[(String, i64)]) -> Option<Vec<(String, i64, i64)>> {
+        let mut last = self.lock();
+        let mut out = Vec::with_capacity(wanted.len());
+        for (name, n) in wanted {
+            let old = *last.get(&(k, name.clone()))?;
+            out.push((name.clone(), old, old + n));
+        }
+        for (name, _, new) in &out {
+            last.insert((k, name.clone()), *new);
+        }
+        Some(out)
+    }
+
+    /// Remembers the counters as a read reserved them (`firsts`: each counter's first new value).
+    fn keep(&self, k: KoperasiId, wanted: &[(String, i64)], firsts: &HashMap<String, i64>) {
+        let mut last = self.lock();
+        for (name, n) in wanted {
+            if let Some(first) = firsts.get(name) {
+                last.insert((k, name.clone()), first + n - 1);
+            }
+        }
+    }
+
+    /// Forgets everything (after a batch failed: what it remembered may never be written).
+    fn forget(&self) {
+        self.lock().clear();
+    }
 }
 
 #[derive(Default, Debug)]
@@ -898,7 +1105,20 @@ impl Desk {
     async fn post(&self, db: &Db, k: KoperasiId, job: CounterJob) -> StoreResult<Receipt> {
         let sender = self.sender.get_or_init(|| {
             let (s, r) = mpsc::channel(4096);
-            tokio::spawn(run_desk(db.single_writer(), r, self.stats.clone()));
+            let intake = Arc::new(tokio::sync::Mutex::new(Intake {
+                inbox: r,
+                held: VecDeque::new(),
+            }));
+            let in_flight = Arc::new(InFlight::default());
+            for _ in 0..writers(db.engine()) {
+                tokio::spawn(run_writer(
+                    db.clone(),
+                    intake.clone(),
+                    in_flight.clone(),
+                    self.memo.clone(),
+                    self.stats.clone(),
+                ));
+            }
             s
         });
         let (reply, answer) = oneshot::channel();
@@ -916,49 +1136,142 @@ impl Desk {
     }
 }
 
-/// The writer: takes what has queued (up to [`MAX_BATCH`]), posts it in one transaction,
-/// answers, repeats. A request whose idempotency key is already in the batch waits for the
-/// next one, where it finds the first answer.
-async fn run_desk(db: Db, mut inbox: mpsc::Receiver<Ticket>, stats: Arc<DeskCounters>) {
-    let mut held: VecDeque<Ticket> = VecDeque::new();
-    loop {
-        let first = match held.pop_front() {
-            Some(t) => t,
-            None => match inbox.recv().await {
-                Some(t) => t,
-                None => return,
-            },
-        };
-        let mut batch = vec![first];
+/// How many batches may be in flight at once, each on its own connection.
+///
+/// SQLite has one writer at a time, so one. On PostgreSQL two: while one batch writes and
+/// waits for its commit to be durable, the next one begins and reads (members, balances,
+/// open years) on the other connection. Batches of one coop still write one after the other:
+/// each first takes the coop's counters row (`book_seq`), which the other holds until it
+/// commits. A member is never in two batches at once (see [`Intake::next_batch`]), so no batch
+/// reads a balance the other is about to move. Measured with `guyub bench-books`
+/// (docs/BENCHMARKS.md).
+fn writers(engine: crate::Engine) -> usize {
+    match engine {
+        crate::Engine::Sqlite => 1,
+        crate::Engine::Postgres => 2,
+    }
+}
+
+/// What the writers take their batches from: the requests sent, and those held back for a
+/// later batch (see [`Intake::next_batch`]).
+struct Intake {
+    inbox: mpsc::Receiver<Ticket>,
+    held: VecDeque<Ticket>,
+}
+
+/// The members in the batches being posted, shared by the writers outside the intake's lock
+/// (a writer that finished must be able to say so while another waits for requests).
+#[derive(Default)]
+struct InFlight {
+    members: std::sync::Mutex<HashSet<(KoperasiId, MemberId)>>,
+    /// Signalled when a batch's members are free again.
+    freed: tokio::sync::Notify,
+}
+
+impl InFlight {
+    fn members(&self) -> std::sync::MutexGuard<'_, HashSet<(KoperasiId, MemberId)>> {
+        // A writer that panicked while holding the lock left a set that is still a set.
+        self.members.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Intake {
+    /// Waits until there is something to post, then takes it and whatever else has queued
+    /// (up to [`MAX_BATCH`]), in the order sent, except:
+    /// - a request whose member is in another writer's batch waits until that one is posted
+    ///   (so two batches never race for one balance, and one member's requests stay in order);
+    /// - a request whose idempotency key is already in this batch waits for a later one, where
+    ///   it finds the first answer.
+    ///
+    /// The batch's members are marked in flight. `None` when the desk is closed.
+    async fn next_batch(&mut self, in_flight: &InFlight) -> Option<Vec<Ticket>> {
+        loop {
+            // Listen before looking, so a batch freed in between is not missed.
+            let freed = in_flight.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            if let Some(batch) = self.take(in_flight) {
+                return Some(batch);
+            }
+            tokio::select! {
+                t = self.inbox.recv() => self.held.push_back(t?),
+                _ = &mut freed => {}
+            }
+        }
+    }
+
+    /// The batch that can be posted now, if any: see [`Intake::next_batch`].
+    fn take(&mut self, in_flight: &InFlight) -> Option<Vec<Ticket>> {
+        let mut busy = in_flight.members();
+        let mut batch: Vec<Ticket> = vec![];
         let mut later = VecDeque::new();
         let mut keys: HashSet<(KoperasiId, String)> = HashSet::new();
-        if let Some(key) = &batch[0].job.idem_key {
-            keys.insert((batch[0].k, key.clone()));
-        }
+        let mut waiting: HashSet<(KoperasiId, MemberId)> = HashSet::new();
         while batch.len() < MAX_BATCH {
-            let next = match held.pop_front() {
+            let next = match self.held.pop_front() {
                 Some(t) => t,
-                None => match inbox.try_recv() {
+                None => match self.inbox.try_recv() {
                     Ok(t) => t,
                     Err(_) => break,
                 },
             };
-            let repeated = next
-                .job
-                .idem_key
-                .as_ref()
-                .is_some_and(|key| !keys.insert((next.k, key.clone())));
-            if repeated {
+            let member = (next.k, next.job.req.member);
+            // Behind a request of the same member that waits: wait too, to keep the order.
+            let blocked = busy.contains(&member) || waiting.contains(&member);
+            let repeated = !blocked
+                && next
+                    .job
+                    .idem_key
+                    .as_ref()
+                    .is_some_and(|key| !keys.insert((next.k, key.clone())));
+            if blocked || repeated {
+                waiting.insert(member);
                 later.push_back(next);
             } else {
                 batch.push(next);
             }
         }
-        later.extend(held.drain(..));
-        held = later;
+        later.extend(self.held.drain(..));
+        self.held = later;
+        if batch.is_empty() {
+            return None;
+        }
+        busy.extend(batch.iter().map(|t| (t.k, t.job.req.member)));
+        Some(batch)
+    }
+}
+
+/// A writer: takes a batch (while it waits for one, the other writers wait for it to take
+/// its batch first), posts it in one transaction on its own connection, answers, repeats.
+async fn run_writer(
+    db: Db,
+    intake: Arc<tokio::sync::Mutex<Intake>>,
+    in_flight: Arc<InFlight>,
+    memo: Arc<SeqMemo>,
+    stats: Arc<DeskCounters>,
+) {
+    // Its own connection, kept while it works (see [`crate::db::WriterConn`]).
+    let mut conn: Option<WriterConn> = None;
+    loop {
+        let batch = {
+            let mut intake = intake.lock().await;
+            match intake.next_batch(&in_flight).await {
+                Some(b) => b,
+                None => return,
+            }
+        };
+        let members: Vec<(KoperasiId, MemberId)> =
+            batch.iter().map(|t| (t.k, t.job.req.member)).collect();
         let started = std::time::Instant::now();
         let n = batch.len() as u64;
-        post_batch(&db, batch).await;
+        post_batch(&db, &mut conn, batch, &memo).await;
+        {
+            let mut busy = in_flight.members();
+            for m in &members {
+                busy.remove(m);
+            }
+        }
+        in_flight.freed.notify_waiters();
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.requests.fetch_add(n, Ordering::Relaxed);
         stats.busy_micros.fetch_add(
@@ -968,44 +1281,17 @@ async fn run_desk(db: Db, mut inbox: mpsc::Receiver<Ticket>, stats: Arc<DeskCoun
     }
 }
 
-/// Posts one batch and answers each request. If the batch as a whole fails (the database, or
-/// a balance moved by another process), each request is posted again on its own.
-async fn post_batch(db: &Db, batch: Vec<Ticket>) {
-    let attempt = async {
-        let t0 = std::time::Instant::now();
-        let mut tx = db.begin_write().await?;
-        let t1 = t0.elapsed();
-        let mut answers: Vec<Option<StoreResult<Receipt>>> = batch.iter().map(|_| None).collect();
-        let mut coops: Vec<KoperasiId> = batch.iter().map(|t| t.k).collect();
-        coops.sort();
-        coops.dedup();
-        for k in coops {
-            let (idx, jobs): (Vec<usize>, Vec<CounterJob>) = batch
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.k == k)
-                .map(|(i, t)| (i, t.job.clone()))
-                .unzip();
-            for (i, r) in idx
-                .into_iter()
-                .zip(post_counter_batch(&mut tx, k, &jobs).await?)
-            {
-                answers[i] = Some(r);
-            }
-        }
-        let t2 = t0.elapsed();
-        tx.commit().await?;
-        tracing::debug!(
-            target: "guyub::desk",
-            requests = batch.len(),
-            begin_us = t1.as_micros() as u64,
-            post_us = (t2 - t1).as_micros() as u64,
-            commit_us = (t0.elapsed() - t2).as_micros() as u64,
-            "batch posted"
-        );
-        Ok::<_, StoreError>(answers)
-    };
-    match attempt.await {
+/// Posts one batch and answers each request. If the batch as a whole fails (the database, a
+/// counter or a balance moved by another writer, or the replay of a key answered before), it
+/// is posted once more reading the counters (when it had taken them from `memo`), then each
+/// request on its own, its key looked up first.
+async fn post_batch(db: &Db, conn: &mut Option<WriterConn>, batch: Vec<Ticket>, memo: &SeqMemo) {
+    let mut outcome = try_batch(db, conn, &batch, Some(memo)).await;
+    if outcome.is_err() {
+        memo.forget();
+        outcome = try_batch(db, conn, &batch, None).await;
+    }
+    match outcome {
         Ok(answers) => {
             for (t, a) in batch.into_iter().zip(answers) {
                 let a = a.unwrap_or_else(|| Err(no_answer()));
@@ -1014,11 +1300,8 @@ async fn post_batch(db: &Db, batch: Vec<Ticket>) {
                 let _ = t.reply.send(a);
             }
         }
-        Err(e) if batch.len() == 1 => {
-            if let Some(t) = batch.into_iter().next() {
-                let _ = t.reply.send(Err(e));
-            }
-        }
+        // Also a batch of one: it was posted without looking up its key first, and a replay
+        // fails just so; alone, the key is looked up.
         Err(_) => {
             for t in batch {
                 let one = post_one(db, t.k, &t.job).await;
@@ -1026,6 +1309,92 @@ async fn post_batch(db: &Db, batch: Vec<Ticket>) {
             }
         }
     }
+}
+
+/// One transaction for the whole batch: each request's answer, or the error that rolled it
+/// back. The numbers come from `memo` when given and it has them.
+async fn try_batch(
+    db: &Db,
+    conn: &mut Option<WriterConn>,
+    batch: &[Ticket],
+    memo: Option<&SeqMemo>,
+) -> StoreResult<Vec<Option<StoreResult<Receipt>>>> {
+    let t0 = std::time::Instant::now();
+    let outcome = write_batch(conn_of(db, conn).await?, batch, memo, t0).await;
+    // A connection that failed below the SQL (closed, broken) is replaced for the next batch;
+    // after a refusal or a rolled-back batch it is as good as before.
+    if let Err(StoreError::Db(e)) = &outcome {
+        if !matches!(e, sqlx::Error::Database(_) | sqlx::Error::RowNotFound) {
+            *conn = None;
+        }
+    }
+    outcome
+}
+
+/// The writer's connection, opened if it has none.
+async fn conn_of<'c>(db: &Db, conn: &'c mut Option<WriterConn>) -> StoreResult<&'c mut WriterConn> {
+    if conn.is_none() {
+        *conn = Some(db.writer_connection().await?);
+    }
+    conn.as_mut()
+        .ok_or_else(|| StoreError::corrupt("no writer connection"))
+}
+
+/// [`try_batch`] on the writer's connection.
+async fn write_batch(
+    conn: &mut WriterConn,
+    batch: &[Ticket],
+    memo: Option<&SeqMemo>,
+    t0: std::time::Instant,
+) -> StoreResult<Vec<Option<StoreResult<Receipt>>>> {
+    let mut tx = conn.begin_write().await?;
+    let t1 = t0.elapsed();
+    let mut answers: Vec<Option<StoreResult<Receipt>>> = batch.iter().map(|_| None).collect();
+    let mut coops: Vec<KoperasiId> = batch.iter().map(|t| t.k).collect();
+    coops.sort();
+    coops.dedup();
+    // The desk's turn, once this batch takes its numbers; given back after the commit (or
+    // the rollback).
+    let mut turn: Option<Turn> = None;
+    let mut posted: StoreResult<()> = Ok(());
+    for k in coops {
+        let (idx, jobs): (Vec<usize>, Vec<CounterJob>) = batch
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.k == k)
+            .map(|(i, t)| (i, t.job.clone()))
+            .unzip();
+        match post_jobs(&mut tx, k, &jobs, KeyLookup::Refused, memo, Some(&mut turn)).await {
+            Ok(rs) => {
+                for (i, r) in idx.into_iter().zip(rs) {
+                    answers[i] = Some(r);
+                }
+            }
+            Err(e) => {
+                posted = Err(e);
+                break;
+            }
+        }
+    }
+    if let Err(e) = posted {
+        // Now, not when the connection is next used: another writer (or this batch's
+        // requests retried alone on the pool) may be waiting for these locks.
+        tx.rollback().await?;
+        drop(turn);
+        return Err(e);
+    }
+    let t2 = t0.elapsed();
+    tx.commit().await?;
+    drop(turn);
+    tracing::debug!(
+        target: "guyub::desk",
+        requests = batch.len(),
+        begin_us = t1.as_micros() as u64,
+        post_us = (t2 - t1).as_micros() as u64,
+        commit_us = (t0.elapsed() - t2).as_micros() as u64,
+        "batch posted"
+    );
+    Ok(answers)
 }
 
 /// Posts one request in its own transaction.
@@ -1037,8 +1406,8 @@ async fn post_one(db: &Db, k: KoperasiId, job: &CounterJob) -> StoreResult<Recei
 }
 
 /// Posts one request in `tx`: a batch of one, and its answer.
-async fn post_single(tx: &mut Tx, k: KoperasiId, job: &CounterJob) -> StoreResult<Receipt> {
-    post_counter_batch(tx, k, std::slice::from_ref(job))
+async fn post_single(tx: &mut Tx<'_>, k: KoperasiId, job: &CounterJob) -> StoreResult<Receipt> {
+    post_counter_batch(tx, k, std::slice::from_ref(job), KeyLookup::First)
         .await?
         .into_iter()
         .next()
@@ -1069,7 +1438,7 @@ impl Tenant<'_> {
     /// year of activity). Returns the receipt's id.
     pub async fn counter_tx(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         req: &CounterRequest,
     ) -> StoreResult<ReceiptId> {
@@ -1079,5 +1448,118 @@ impl Tenant<'_> {
             req: req.clone(),
         };
         Ok(post_single(tx, self.koperasi_id, &job).await?.id)
+    }
+}
+
+#[cfg(test)]
+mod intake_tests {
+    use super::*;
+
+    fn ticket(k: KoperasiId, member: MemberId, key: Option<&str>) -> Ticket {
+        let (reply, _answer) = oneshot::channel();
+        Ticket {
+            k,
+            job: CounterJob {
+                actor: Actor::system("test"),
+                idem_key: key.map(str::to_string),
+                req: CounterRequest {
+                    member,
+                    method: "tunai".into(),
+                    date: time::macros::date!(2025 - 05 - 02),
+                    movements: vec![],
+                    note: key.map(str::to_string),
+                },
+            },
+            reply,
+        }
+    }
+
+    fn notes(batch: &[Ticket]) -> Vec<String> {
+        batch
+            .iter()
+            .map(|t| t.job.req.note.clone().unwrap_or_default())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_member_in_another_batch_waits_and_keeps_the_order() {
+        let (send, inbox) = mpsc::channel(16);
+        let mut intake = Intake {
+            inbox,
+            held: VecDeque::new(),
+        };
+        let in_flight = InFlight::default();
+        let k = KoperasiId::new();
+        let (ani, budi, citra) = (MemberId::new(), MemberId::new(), MemberId::new());
+        for (m, key) in [(ani, "a1"), (budi, "b1")] {
+            send.send(ticket(k, m, Some(key))).await.unwrap();
+        }
+        // The first writer's batch: both, now in flight.
+        let first = intake.next_batch(&in_flight).await.unwrap();
+        assert_eq!(notes(&first), ["a1", "b1"]);
+        // Meanwhile Ani again (twice), then Citra: the second writer takes only Citra.
+        for (m, key) in [(ani, "a2"), (ani, "a3"), (citra, "c1")] {
+            send.send(ticket(k, m, Some(key))).await.unwrap();
+        }
+        let second = intake.next_batch(&in_flight).await.unwrap();
+        assert_eq!(notes(&second), ["c1"]);
+        // The first batch is posted: Ani's two, in the order sent.
+        in_flight.members().retain(|(_, m)| *m != ani && *m != budi);
+        let third = intake.next_batch(&in_flight).await.unwrap();
+        assert_eq!(notes(&third), ["a2", "a3"]);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_writer_wakes_when_a_member_is_freed() {
+        let (send, inbox) = mpsc::channel(16);
+        let mut intake = Intake {
+            inbox,
+            held: VecDeque::new(),
+        };
+        let in_flight = Arc::new(InFlight::default());
+        let k = KoperasiId::new();
+        let ani = MemberId::new();
+        send.send(ticket(k, ani, Some("a1"))).await.unwrap();
+        send.send(ticket(k, ani, Some("a2"))).await.unwrap();
+        let first = intake.next_batch(&in_flight).await.unwrap();
+        assert_eq!(notes(&first), ["a1", "a2"]);
+        send.send(ticket(k, ani, Some("a3"))).await.unwrap();
+        // No new request comes; the other writer frees Ani a little later.
+        let freer = in_flight.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            freer.members().clear();
+            freer.freed.notify_waiters();
+        });
+        let next = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            intake.next_batch(&in_flight),
+        )
+        .await
+        .expect("the held request was taken once its member was free")
+        .unwrap();
+        assert_eq!(notes(&next), ["a3"]);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_key_waits_for_the_next_batch() {
+        let (send, inbox) = mpsc::channel(16);
+        let mut intake = Intake {
+            inbox,
+            held: VecDeque::new(),
+        };
+        let in_flight = InFlight::default();
+        let k = KoperasiId::new();
+        send.send(ticket(k, MemberId::new(), Some("same")))
+            .await
+            .unwrap();
+        send.send(ticket(k, MemberId::new(), Some("same")))
+            .await
+            .unwrap();
+        let first = intake.next_batch(&in_flight).await.unwrap();
+        assert_eq!(first.len(), 1);
+        in_flight.members().clear();
+        let second = intake.next_batch(&in_flight).await.unwrap();
+        assert_eq!(second.len(), 1);
     }
 }

@@ -209,7 +209,7 @@ impl Store {
     /// [`Store::create_user`] inside a caller's transaction.
     pub async fn create_user_tx(
         &self,
-        tx: &mut crate::Tx,
+        tx: &mut crate::Tx<'_>,
         actor: &Actor,
         email: &str,
         name: &str,
@@ -465,7 +465,7 @@ impl Store {
     /// [`Store::grant_role`] inside a caller's transaction.
     pub async fn grant_role_tx(
         &self,
-        tx: &mut crate::Tx,
+        tx: &mut crate::Tx<'_>,
         actor: &Actor,
         user: UserId,
         g: &NewGrant,

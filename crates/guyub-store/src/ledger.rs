@@ -203,7 +203,10 @@ pub(crate) fn period_closed(year: i32) -> StoreError {
 }
 
 /// Creates the standard chart of accounts (and zero balances) for a new coop, in `tx`.
-pub async fn create_chart(tx: &mut Tx, k: KoperasiId) -> StoreResult<HashMap<String, AccountId>> {
+pub async fn create_chart(
+    tx: &mut Tx<'_>,
+    k: KoperasiId,
+) -> StoreResult<HashMap<String, AccountId>> {
     let t = now();
     let mut ids: HashMap<String, AccountId> = HashMap::new();
     for a in standard_chart() {
@@ -228,7 +231,11 @@ pub async fn create_chart(tx: &mut Tx, k: KoperasiId) -> StoreResult<HashMap<Str
 }
 
 /// The account that plays `role` in this coop's books.
-pub async fn role_account(tx: &mut Tx, k: KoperasiId, role: AccountRole) -> StoreResult<AccountId> {
+pub async fn role_account(
+    tx: &mut Tx<'_>,
+    k: KoperasiId,
+    role: AccountRole,
+) -> StoreResult<AccountId> {
     let id: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar("SELECT id FROM account WHERE koperasi_id = $1 AND role = $2")
         .bind(k.0).bind(role.as_str()).fetch_optional(&mut **c).await)?;
     id.map(AccountId)
@@ -241,7 +248,7 @@ pub async fn role_account(tx: &mut Tx, k: KoperasiId, role: AccountRole) -> Stor
 /// standard chart, with the standard code or, if the coop used that code for something else,
 /// the next free one.
 pub async fn ensure_role_account(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     role: AccountRole,
 ) -> StoreResult<AccountId> {
@@ -287,14 +294,14 @@ pub async fn ensure_role_account(
 }
 
 /// Next value of a per-coop counter.
-pub async fn next_seq(tx: &mut Tx, k: KoperasiId, name: &str) -> StoreResult<i64> {
+pub async fn next_seq(tx: &mut Tx<'_>, k: KoperasiId, name: &str) -> StoreResult<i64> {
     reserve_seq(tx, k, name, 1).await
 }
 
 /// Reserves `n` consecutive values of a per-coop counter in one statement and returns the
 /// first. The counter row stays locked until the transaction ends, so numbers are gapless:
 /// a rolled-back transaction gives its numbers back.
-pub async fn reserve_seq(tx: &mut Tx, k: KoperasiId, name: &str, n: i64) -> StoreResult<i64> {
+pub async fn reserve_seq(tx: &mut Tx<'_>, k: KoperasiId, name: &str, n: i64) -> StoreResult<i64> {
     let last: i64 = on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO book_seq (koperasi_id, name, last) VALUES ($1, $2, $3)
          ON CONFLICT (koperasi_id, name) DO UPDATE SET last = book_seq.last + excluded.last RETURNING last")
@@ -305,7 +312,7 @@ pub async fn reserve_seq(tx: &mut Tx, k: KoperasiId, name: &str, n: i64) -> Stor
 /// Reserves consecutive values of several per-coop counters in one statement: for each
 /// (name, n) the first of its `n` new values. See [`reserve_seq`].
 pub async fn reserve_seqs(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     wanted: &[(String, i64)],
 ) -> StoreResult<HashMap<String, i64>> {
@@ -343,7 +350,7 @@ pub async fn reserve_seqs(
 /// The fiscal year of each of `dates`: `Ok(())` where it is open (its period row is made if
 /// it was missing), `Err(year)` where it is closed. Two statements however many dates.
 pub async fn period_states(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     dates: &[Date],
 ) -> StoreResult<HashMap<Date, Result<(), i32>>> {
@@ -395,7 +402,7 @@ pub async fn period_states(
 
 /// Posts a journal entry in `tx` (see [`post_many`]). Returns its id and number.
 pub async fn post(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     actor: &Actor,
     e: &NewEntry,
@@ -413,7 +420,7 @@ pub async fn post(
 /// of statements however many entries, so a batch of counter payments costs little more
 /// than one. Returns each entry's id and number, in the order given.
 pub async fn post_many(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     entries: &[(&Actor, &NewEntry)],
 ) -> StoreResult<Vec<(EntryId, i64)>> {
@@ -472,7 +479,7 @@ pub async fn post_many(
 /// and their dates against closed years), numbered from `first_no` (reserved by the caller
 /// in this transaction): the entries, their lines, and the running balances.
 pub async fn write_entries(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     entries: &[(&Actor, &NewEntry)],
     totals: &[Rupiah],
@@ -627,7 +634,7 @@ impl Tenant<'_> {
     }
 
     /// The chart of accounts, inside a transaction.
-    pub async fn accounts_tx(&self, tx: &mut Tx) -> StoreResult<Vec<Account>> {
+    pub async fn accounts_tx(&self, tx: &mut Tx<'_>) -> StoreResult<Vec<Account>> {
         let sql = format!("{ACCOUNT_SELECT} WHERE a.koperasi_id = $1 ORDER BY a.code");
         let rows: Vec<AccountRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(self.koperasi_id.0).fetch_all(&mut **c).await)?;
@@ -776,7 +783,7 @@ impl Tenant<'_> {
     /// accounts, posts, and records the audit.
     async fn post_manual_in(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         e: &NewEntry,
     ) -> StoreResult<EntryId> {
@@ -814,7 +821,7 @@ impl Tenant<'_> {
         Ok(id)
     }
 
-    async fn savings_account_ids_tx(&self, tx: &mut Tx) -> StoreResult<Vec<Uuid>> {
+    async fn savings_account_ids_tx(&self, tx: &mut Tx<'_>) -> StoreResult<Vec<Uuid>> {
         let ids: Vec<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
             "SELECT account_id FROM savings_product WHERE koperasi_id = $1")
             .bind(self.koperasi_id.0).fetch_all(&mut **c).await)?;

@@ -19,6 +19,7 @@ pub mod market;
 pub mod member;
 pub mod opening;
 pub mod payment;
+mod recent;
 pub mod savings;
 mod sql;
 pub mod verify;
@@ -52,6 +53,8 @@ pub struct Store {
     db: Db,
     /// The writer that posts counter payments in batches (see [`counter`]).
     desk: counter::Desk,
+    /// Coops and products as recently read (see [`recent`]).
+    recent: recent::Recent,
 }
 
 impl Store {
@@ -65,6 +68,7 @@ impl Store {
         Ok(Store {
             db,
             desk: counter::Desk::default(),
+            recent: recent::Recent::default(),
         })
     }
 
@@ -81,6 +85,7 @@ impl Store {
         Ok(Store {
             db: Db::connect(url, max_connections).await?,
             desk: counter::Desk::default(),
+            recent: recent::Recent::default(),
         })
     }
 
@@ -104,6 +109,7 @@ impl Store {
         Tenant {
             db: &self.db,
             desk: &self.desk,
+            recent: &self.recent,
             koperasi_id,
         }
     }
@@ -125,6 +131,7 @@ impl Store {
 pub struct Tenant<'a> {
     db: &'a Db,
     desk: &'a counter::Desk,
+    recent: &'a recent::Recent,
     koperasi_id: KoperasiId,
 }
 

@@ -209,7 +209,7 @@ fn duplicate_nik(nik: &str, no: &str, name: &str) -> StoreError {
 
 /// Inserts rows in chunks of multi-row INSERTs (one round trip per chunk), with their search
 /// tokens. Used by single registration, import and the demo alike.
-async fn insert_rows(tx: &mut Tx, k: KoperasiId, rows: &[NewRow<'_>]) -> StoreResult<()> {
+async fn insert_rows(tx: &mut Tx<'_>, k: KoperasiId, rows: &[NewRow<'_>]) -> StoreResult<()> {
     const COLS: usize = 20;
     let t = now();
     for chunk in rows.chunks(crate::sql::rows_per_statement(tx.engine(), COLS)) {
@@ -258,7 +258,7 @@ async fn insert_rows(tx: &mut Tx, k: KoperasiId, rows: &[NewRow<'_>]) -> StoreRe
 }
 
 async fn insert_tokens(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     tokens: &[(MemberId, String, String)],
 ) -> StoreResult<()> {
@@ -290,7 +290,7 @@ async fn insert_tokens(
 }
 
 /// Reserves `n` consecutive sequence numbers for (coop, key) and returns the first.
-async fn reserve_seq(tx: &mut Tx, k: KoperasiId, key: i32, n: u64) -> StoreResult<u64> {
+async fn reserve_seq(tx: &mut Tx<'_>, k: KoperasiId, key: i32, n: u64) -> StoreResult<u64> {
     let n = i64::try_from(n).map_err(StoreError::corrupt)?;
     let last: i64 = on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO member_number_seq (koperasi_id, year, last_seq) VALUES ($1, $2, $3)
@@ -303,7 +303,11 @@ async fn reserve_seq(tx: &mut Tx, k: KoperasiId, key: i32, n: u64) -> StoreResul
 /// Hands out member numbers for members joining on the given dates, in order. Each date uses
 /// the member-number format of the bylaws in force in its year (the latest version whose
 /// effective year is not after it; the earliest version for earlier years).
-async fn number_members(tx: &mut Tx, k: KoperasiId, joined: &[Date]) -> StoreResult<Vec<String>> {
+async fn number_members(
+    tx: &mut Tx<'_>,
+    k: KoperasiId,
+    joined: &[Date],
+) -> StoreResult<Vec<String>> {
     let code: String = on_tx!(&mut *tx, c => sqlx::query_scalar("SELECT code FROM koperasi WHERE id = $1")
         .bind(k.0).fetch_one(&mut **c).await)?;
     let versions: Vec<(i64, String)> = on_tx!(&mut *tx, c => sqlx::query_as(
@@ -632,7 +636,7 @@ impl Tenant<'_> {
     #[allow(clippy::too_many_arguments)]
     pub async fn set_member_status_tx(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         id: MemberId,
         from: MemberStatus,
@@ -689,7 +693,7 @@ impl Tenant<'_> {
     /// Links a member to the user who signs in as them (role anggota is granted separately).
     pub async fn link_member_user(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         id: MemberId,
         user: UserId,
@@ -787,7 +791,7 @@ impl Tenant<'_> {
     /// [`Tenant::create_members_batch`] inside a caller's transaction.
     pub async fn create_members_batch_tx(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         ms: &[ValidMember],
         audit_each: bool,
@@ -1063,7 +1067,7 @@ impl Tenant<'_> {
 }
 
 async fn existing_niks_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     niks: &[String],
 ) -> StoreResult<HashMap<String, (String, String)>> {
@@ -1086,7 +1090,7 @@ async fn existing_niks_tx(
 }
 
 async fn nik_owner(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     nik: &str,
     except: Option<MemberId>,

@@ -68,7 +68,7 @@ fn record(t: ImportTuple) -> ImportRecord {
 }
 
 async fn positions_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: guyub_core::ids::KoperasiId,
 ) -> StoreResult<Vec<(Uuid, Uuid, i64)>> {
     Ok(on_tx!(tx, c => sqlx::query_as(POSITIONS_SQL).bind(k.0).fetch_all(&mut **c).await)?)

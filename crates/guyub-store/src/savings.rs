@@ -41,14 +41,14 @@ impl Product {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ProductRow {
-    id: Uuid,
-    code: String,
-    name: String,
-    kind: String,
+    pub(crate) id: Uuid,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) kind: String,
     pub(crate) account_id: Uuid,
-    min_balance: i64,
-    term_months: Option<i64>,
-    active: bool,
+    pub(crate) min_balance: i64,
+    pub(crate) term_months: Option<i64>,
+    pub(crate) active: bool,
 }
 
 impl From<ProductRow> for Product {
@@ -90,7 +90,7 @@ const STANDARD_PRODUCTS: [(&str, &str, SavingsKind, AccountRole); 3] = [
 
 /// Creates a new coop's books in `tx`: the standard chart of accounts and the three standard
 /// savings products.
-pub async fn setup_books(tx: &mut Tx, k: KoperasiId) -> StoreResult<()> {
+pub async fn setup_books(tx: &mut Tx<'_>, k: KoperasiId) -> StoreResult<()> {
     ledger::create_chart(tx, k).await?;
     let t = now();
     for (code, name, kind, role) in STANDARD_PRODUCTS {
@@ -210,6 +210,19 @@ pub struct CounterRequest {
 }
 
 impl Tenant<'_> {
+    /// The coop's products as recently read (see [`crate::recent`]): for checking a counter
+    /// request's products before it is sent to the desk, which reads them again.
+    pub async fn products_recent(&self) -> StoreResult<std::sync::Arc<Vec<Product>>> {
+        if let Some(p) = self.recent.products(self.koperasi_id) {
+            return Ok(p);
+        }
+        let read_at = std::time::Instant::now();
+        let p = std::sync::Arc::new(self.products().await?);
+        self.recent
+            .keep_products(self.koperasi_id, read_at, p.clone());
+        Ok(p)
+    }
+
     pub async fn products(&self) -> StoreResult<Vec<Product>> {
         let rows: Vec<ProductRow> = on_db!(self.db, p => sqlx::query_as(
             "SELECT id, code, name, kind, account_id, min_balance, term_months, active FROM savings_product
@@ -272,7 +285,7 @@ impl Tenant<'_> {
     /// [`Tenant::post_opening_balances`] inside a caller's transaction.
     pub async fn opening_balances_tx(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         date: Date,
         rows: &[(MemberId, ProductId, Rupiah)],
@@ -365,14 +378,14 @@ impl Tenant<'_> {
 
     /// Opens a write transaction on this coop's database (for bulk loads that call the `_tx`
     /// operations many times, such as the demo).
-    pub async fn begin(&self) -> StoreResult<Tx> {
+    pub async fn begin(&self) -> StoreResult<Tx<'static>> {
         Ok(self.db.begin_write().await?)
     }
 
     /// A member's balance in one product, inside a transaction (0 if no account yet).
     pub async fn balance_tx(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         member: MemberId,
         product: ProductId,
     ) -> StoreResult<i64> {
@@ -423,7 +436,7 @@ impl Tenant<'_> {
 }
 
 async fn open_account(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     member: MemberId,
     product: ProductId,
@@ -875,6 +888,7 @@ impl Tenant<'_> {
         )
         .await?;
         tx.commit().await?;
+        self.recent.forget(self.koperasi_id);
         Ok(Product {
             id,
             code,

@@ -180,7 +180,7 @@ impl Script {
 
     /// Runs the script in `tx`. `Ok(true)` when every statement wrote the rows it was pushed
     /// with; `Ok(false)` when some came up short (the caller must roll back).
-    pub(crate) async fn run(self, tx: &mut crate::db::Tx) -> crate::StoreResult<bool> {
+    pub(crate) async fn run(self, tx: &mut crate::db::Tx<'_>) -> crate::StoreResult<bool> {
         if self.parts.is_empty() {
             return Ok(true);
         }

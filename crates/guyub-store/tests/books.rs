@@ -1828,6 +1828,54 @@ store_test!(
     }
 );
 
+// A replay after the first request changed what it checks: the withdrawal that emptied the
+// account, sent again with its key, gets its first receipt (not "balance too low"), and the
+// same key with another request is refused. The desk posts new requests without looking their
+// keys up first; a refused one is looked up.
+store_test!(
+    replayed_withdrawal_that_emptied_the_account_gets_its_first_receipt,
+    |s| {
+        let k = new_coop(&s, "KSPA").await;
+        let t = s.tenant(k);
+        let ani = new_member(&t, "Ani", 1).await;
+        let sukarela = product(&t, "SUKARELA").await;
+        let day = date!(2025 - 05 - 02);
+        t.counter(
+            &kasir(),
+            Some("in-1"),
+            &counter_req(ani, "tunai", day, vec![deposit(&sukarela, 50_000)]),
+        )
+        .await
+        .unwrap();
+        let all_out = counter_req(ani, "tunai", day, vec![withdraw(&sukarela, 50_000)]);
+        let first = t.counter(&kasir(), Some("out-1"), &all_out).await.unwrap();
+        assert_eq!(balance_of(&t, ani, sukarela.id).await, 0);
+        let entries = whole_journal(&t).await.len();
+        let again = t.counter(&kasir(), Some("out-1"), &all_out).await.unwrap();
+        assert_eq!(again.id, first.id);
+        assert_eq!(again.receipt_no, first.receipt_no);
+        // A deposit replayed (it would pass the checks again): the first receipt, nothing posted.
+        let again = t
+            .counter(
+                &kasir(),
+                Some("in-1"),
+                &counter_req(ani, "tunai", day, vec![deposit(&sukarela, 50_000)]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(again.total, 50_000);
+        // The key with another request, refused or not: "key reused", nothing posted.
+        let other = counter_req(ani, "tunai", day, vec![withdraw(&sukarela, 10_000)]);
+        let msg = conflict(t.counter(&kasir(), Some("out-1"), &other).await);
+        assert!(msg.en.contains("key"), "{msg:?}");
+        let other = counter_req(ani, "tunai", day, vec![deposit(&sukarela, 10_000)]);
+        let msg = conflict(t.counter(&kasir(), Some("out-1"), &other).await);
+        assert!(msg.en.contains("key"), "{msg:?}");
+        assert_eq!(whole_journal(&t).await.len(), entries);
+        assert_eq!(balance_of(&t, ani, sukarela.id).await, 0);
+    }
+);
+
 // Two people reversing the same entry at the same instant: one reversal.
 async fn reversal_race(s: &Store) {
     let k = new_coop(s, "KSPA").await;
@@ -2458,9 +2506,14 @@ store_test!(one_batch_answers_each_request_alone, |s| {
         ),
     ];
     let mut tx = t.begin().await.unwrap();
-    let out = guyub_store::counter::post_counter_batch(&mut tx, k, &jobs)
-        .await
-        .unwrap();
+    let out = guyub_store::counter::post_counter_batch(
+        &mut tx,
+        k,
+        &jobs,
+        guyub_store::counter::KeyLookup::First,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(out.len(), jobs.len());
     let mut out = out.into_iter();
@@ -2526,9 +2579,14 @@ store_test!(one_batch_answers_each_request_alone, |s| {
     let snap = snapshot(&t).await;
     let saved = savings_snapshot(&t, &[ani, budi]).await;
     let mut tx = t.begin().await.unwrap();
-    let out = guyub_store::counter::post_counter_batch(&mut tx, k, &jobs[2..5])
-        .await
-        .unwrap();
+    let out = guyub_store::counter::post_counter_batch(
+        &mut tx,
+        k,
+        &jobs[2..5],
+        guyub_store::counter::KeyLookup::First,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert!(out.iter().all(|r| r.is_err()));
     assert_eq!(snapshot(&t).await, snap);
@@ -2613,6 +2671,67 @@ store_test!(desk_posts_concurrent_requests_of_two_coops, |s| {
         assert_eq!(entries, (1..=n).collect::<Vec<_>>());
     }
     assert!(s.verify_books(None).await.unwrap().is_empty());
+});
+
+// The desk remembers the journal's and the receipts' counters between batches. Manual entries
+// posted between counter payments (and at the same time as them) move the entry counter
+// behind its back: every payment still posts, and the numbers stay gapless and unique.
+store_test!(counter_numbers_stay_gapless_between_other_postings, |s| {
+    let k = new_coop(&s, "KSPA").await;
+    let t = s.tenant(k);
+    let sukarela = product(&t, "SUKARELA").await;
+    let kas = acct_id(&t, "1101").await;
+    let adm = acct_id(&t, "5305").await;
+    let mut members = vec![];
+    for i in 0..6 {
+        members.push(new_member(&t, &format!("Anggota {i}"), i + 1).await);
+    }
+    let day = date!(2025 - 05 - 02);
+    let mut tasks = vec![];
+    for round in 0..5 {
+        for (i, m) in members.iter().enumerate() {
+            let (s, m) = (s.clone(), *m);
+            let req = counter_req(m, "tunai", day, vec![deposit(&sukarela, 1_000)]);
+            let key = format!("r{round}-m{i}");
+            tasks.push(tokio::spawn(async move {
+                s.tenant(k)
+                    .counter(&kasir(), Some(&key), &req)
+                    .await
+                    .map(|_| ())
+            }));
+        }
+        // A manual entry now and then, between (and during) the counter's batches.
+        let s2 = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s2.tenant(k)
+                .post_manual(
+                    &sys(),
+                    &manual(day, "ATK", vec![dr(adm, 500), cr(kas, 500)]),
+                )
+                .await
+                .map(|_| ())
+        }));
+        tokio::task::yield_now().await;
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    // One more payment after all that: the desk's memory is behind the manual entries.
+    t.counter(
+        &kasir(),
+        Some("last"),
+        &counter_req(members[0], "tunai", day, vec![deposit(&sukarela, 1_000)]),
+    )
+    .await
+    .unwrap();
+    let (receipts, entries) = numbers(&t).await;
+    assert_eq!(receipts, (1..=31).collect::<Vec<_>>());
+    assert_eq!(entries, (1..=36).collect::<Vec<_>>());
+    for m in &members {
+        let expected = if *m == members[0] { 6_000 } else { 5_000 };
+        assert_eq!(balance_of(&t, *m, sukarela.id).await, expected);
+    }
+    assert!(s.verify_books(Some(k)).await.unwrap().is_empty());
 });
 
 // A time deposit emptied at maturity and paid into again starts a new term: it cannot be
@@ -2742,9 +2861,14 @@ store_test!(a_product_on_an_inactive_account_is_refused_alone, |s| {
         ),
     ];
     let mut tx = t.begin().await.unwrap();
-    let out = guyub_store::counter::post_counter_batch(&mut tx, k, &jobs)
-        .await
-        .unwrap();
+    let out = guyub_store::counter::post_counter_batch(
+        &mut tx,
+        k,
+        &jobs,
+        guyub_store::counter::KeyLookup::First,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let mut out = out.into_iter();
     let errors = invalid(out.next().unwrap());

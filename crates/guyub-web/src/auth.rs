@@ -366,7 +366,7 @@ pub async fn coop_access(
     need: Need,
 ) -> Result<(Koperasi, Access), WebError> {
     let id = KoperasiId::parse(kid).ok_or(WebError::NotFound)?;
-    let coop = state.store.koperasi(id).await?;
+    let coop = state.store.koperasi_recent(id).await?;
     let access = caller.access(&coop).ok_or_else(WebError::other_coop)?;
     if !access.allows(need) {
         return Err(WebError::forbidden());
@@ -382,7 +382,7 @@ pub async fn member_access(
     mid: &str,
 ) -> Result<(Koperasi, Access, MemberId), WebError> {
     let id = KoperasiId::parse(kid).ok_or(WebError::NotFound)?;
-    let coop = state.store.koperasi(id).await?;
+    let coop = state.store.koperasi_recent(id).await?;
     let access = caller.access(&coop).ok_or_else(WebError::other_coop)?;
     let member = MemberId::parse(mid).ok_or(WebError::NotFound)?;
     if !access.may_open_member(member) {

@@ -69,7 +69,7 @@ fn desk_delta(
     let requests = after.requests - before.requests;
     let busy = (after.busy_micros - before.busy_micros) as f64 / 1e6;
     format!(
-        "desk: {batches} batches, {:.1} requests per batch, {:.0} µs per batch, busy {:.0} % of the time",
+        "desk: {batches} batches, {:.1} requests per batch, {:.0} µs per batch, busy {:.0} % of the time (summed over its writers)",
         requests as f64 / batches.max(1) as f64,
         busy * 1e6 / batches.max(1) as f64,
         100.0 * busy / secs.max(1e-9)
@@ -164,7 +164,14 @@ pub async fn run(a: BooksBenchArgs) -> anyhow::Result<()> {
         .collect();
     for chunk in opening.chunks(256) {
         let mut tx = tenant.begin().await?;
-        for r in guyub_store::counter::post_counter_batch(&mut tx, kid, chunk).await? {
+        for r in guyub_store::counter::post_counter_batch(
+            &mut tx,
+            kid,
+            chunk,
+            guyub_store::counter::KeyLookup::Refused,
+        )
+        .await?
+        {
             r?;
         }
         tx.commit().await?;

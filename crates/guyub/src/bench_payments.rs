@@ -127,7 +127,14 @@ pub async fn run(a: PaymentsBenchArgs) -> anyhow::Result<()> {
         .collect();
     for chunk in opening.chunks(256) {
         let mut tx = tenant.begin().await?;
-        for r in guyub_store::counter::post_counter_batch(&mut tx, kid, chunk).await? {
+        for r in guyub_store::counter::post_counter_batch(
+            &mut tx,
+            kid,
+            chunk,
+            guyub_store::counter::KeyLookup::First,
+        )
+        .await?
+        {
             r?;
         }
         tx.commit().await?;

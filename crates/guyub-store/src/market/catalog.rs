@@ -179,7 +179,7 @@ macro_rules! bind_vals {
 }
 
 /// Runs one write statement with `vals` in `tx`; returns the rows it changed.
-async fn exec_tx(tx: &mut Tx, sql: &str, vals: &[Val]) -> StoreResult<u64> {
+async fn exec_tx(tx: &mut Tx<'_>, sql: &str, vals: &[Val]) -> StoreResult<u64> {
     Ok(
         on_tx!(&mut *tx, c => bind_vals!(sqlx::query(sqlx::AssertSqlSafe(sql.to_string())), vals)
         .execute(&mut **c).await.map(|r| r.rows_affected()))?,
@@ -187,7 +187,7 @@ async fn exec_tx(tx: &mut Tx, sql: &str, vals: &[Val]) -> StoreResult<u64> {
 }
 
 /// The same statement for every chunk of `ids`: `head` ends with `IN (`, `$1` is the coop.
-async fn exec_in_tx(tx: &mut Tx, head: &str, k: KoperasiId, ids: &[Uuid]) -> StoreResult<u64> {
+async fn exec_in_tx(tx: &mut Tx<'_>, head: &str, k: KoperasiId, ids: &[Uuid]) -> StoreResult<u64> {
     let mut n = 0;
     for chunk in ids.chunks(200) {
         let sql = in_list_sql(head, chunk.len());
@@ -200,7 +200,12 @@ async fn exec_in_tx(tx: &mut Tx, head: &str, k: KoperasiId, ids: &[Uuid]) -> Sto
 
 /// Multi-row insert of `rows` (each `cols` values) in `tx`, as few statements as the engine
 /// allows.
-async fn insert_rows(tx: &mut Tx, head: &str, cols: usize, rows: &[Vec<Val>]) -> StoreResult<()> {
+async fn insert_rows(
+    tx: &mut Tx<'_>,
+    head: &str,
+    cols: usize,
+    rows: &[Vec<Val>],
+) -> StoreResult<()> {
     let per = rows_per_statement(tx.engine(), cols);
     for chunk in rows.chunks(per) {
         let sql = values_sql(head, chunk.len(), cols);
@@ -258,7 +263,7 @@ pub struct MarketSettings {
 
 const SETTINGS_COLS: &str = "opt_in, slug, commission_bp, runs_tomiko, pickup_address, updated_at";
 
-async fn settings_tx(tx: &mut Tx, k: KoperasiId) -> StoreResult<Option<MarketSettings>> {
+async fn settings_tx(tx: &mut Tx<'_>, k: KoperasiId) -> StoreResult<Option<MarketSettings>> {
     let sql = format!("SELECT {SETTINGS_COLS} FROM market_settings WHERE koperasi_id = $1");
     let row: Option<MarketSettings> = on_tx!(&mut *tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(k.0).fetch_optional(&mut **c).await)?;
@@ -274,7 +279,7 @@ struct CoopRow {
     is_pesantren: bool,
 }
 
-async fn coop_tx(tx: &mut Tx, k: KoperasiId) -> StoreResult<CoopRow> {
+async fn coop_tx(tx: &mut Tx<'_>, k: KoperasiId) -> StoreResult<CoopRow> {
     let row: Option<CoopRow> = on_tx!(&mut *tx, c => sqlx::query_as(
         "SELECT tier, is_pesantren FROM koperasi WHERE id = $1")
         .bind(k.0).fetch_optional(&mut **c).await)?;
@@ -691,7 +696,7 @@ fn validate_seller(s: &SellerInput, errors: &mut Vec<FieldError>) -> ValidSeller
 /// A free slug in `table` (`slug` unique across the table, or per coop when `k` is given):
 /// `base`, then `base-2`, `base-3`…
 async fn free_slug(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     table: &str,
     k: Option<KoperasiId>,
     base: &str,
@@ -720,7 +725,7 @@ async fn free_slug(
     }
 }
 
-async fn seller_tx(tx: &mut Tx, k: KoperasiId, id: SellerId) -> StoreResult<Seller> {
+async fn seller_tx(tx: &mut Tx<'_>, k: KoperasiId, id: SellerId) -> StoreResult<Seller> {
     let sql = format!("SELECT {SELLER_COLS} FROM market_seller WHERE koperasi_id = $1 AND id = $2");
     let row: Option<SellerRow> = on_tx!(&mut *tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(k.0).bind(id.0).fetch_optional(&mut **c).await)?;
@@ -732,7 +737,7 @@ impl Tenant<'_> {
     /// the user account exists.
     async fn check_seller_refs(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         s: &SellerInput,
         errors: &mut Vec<FieldError>,
     ) -> StoreResult<()> {
@@ -969,7 +974,11 @@ impl Tenant<'_> {
     }
 }
 
-async fn product_ids_of_seller(tx: &mut Tx, k: KoperasiId, s: SellerId) -> StoreResult<Vec<Uuid>> {
+async fn product_ids_of_seller(
+    tx: &mut Tx<'_>,
+    k: KoperasiId,
+    s: SellerId,
+) -> StoreResult<Vec<Uuid>> {
     Ok(on_tx!(&mut *tx, c => sqlx::query_scalar(
         "SELECT id FROM market_product WHERE koperasi_id = $1 AND seller_id = $2")
         .bind(k.0).bind(s.0).fetch_all(&mut **c).await)?)
@@ -1836,7 +1845,11 @@ fn product_keys(name: &str, category: &str, seller: &str, brand: Option<&str>) -
 /// Recomputes `listed` of the products `ids` of coop `k` and rewrites their search keys
 /// (deleted for all of them, inserted for those listed now). The one place that sets
 /// `listed`; call it in the transaction of every change that may move it.
-pub(crate) async fn refresh_listing(tx: &mut Tx, k: KoperasiId, ids: &[Uuid]) -> StoreResult<()> {
+pub(crate) async fn refresh_listing(
+    tx: &mut Tx<'_>,
+    k: KoperasiId,
+    ids: &[Uuid],
+) -> StoreResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -1940,7 +1953,7 @@ struct SaveContext {
 }
 
 impl Tenant<'_> {
-    async fn save_context(&self, tx: &mut Tx, seller: SellerId) -> StoreResult<SaveContext> {
+    async fn save_context(&self, tx: &mut Tx<'_>, seller: SellerId) -> StoreResult<SaveContext> {
         let k = self.koperasi_id;
         let seller = seller_tx(tx, k, seller).await?;
         let coop = coop_tx(tx, k).await?;
@@ -1957,7 +1970,7 @@ impl Tenant<'_> {
     /// to the product, document files are this product's.
     async fn check_product_refs(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         ctx: &SaveContext,
         input: &ProductInput,
         v: &ValidProduct,
@@ -2130,7 +2143,7 @@ impl Tenant<'_> {
     /// inactive (never deleted: order lines point at them).
     async fn write_variants(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         product: MarketProductId,
         v: &ValidProduct,
         existing: &[Uuid],
@@ -2180,7 +2193,7 @@ impl Tenant<'_> {
     /// Replaces the legality documents of a product.
     async fn write_docs(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         seller: SellerId,
         product: MarketProductId,
         v: &ValidProduct,
@@ -2464,7 +2477,7 @@ impl Tenant<'_> {
 /// update: safe under any concurrency). `Conflict` when there is not enough, `NotFound` when
 /// the variant does not exist. For the order module's reservations too.
 pub(crate) async fn adjust_stock_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     variant: VariantId,
     delta: i64,
@@ -2554,7 +2567,7 @@ pub struct StoredFile {
 /// Locks (on PostgreSQL) and checks a product of `seller`: a no-op update whose row count says
 /// whether the seller owns it. Serialises changes to one product's files.
 async fn claim_product(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     seller: SellerId,
     product: MarketProductId,
@@ -2569,7 +2582,11 @@ async fn claim_product(
 }
 
 /// Sets a product's cover to its first photo (none when it has none).
-async fn refresh_cover(tx: &mut Tx, k: KoperasiId, product: MarketProductId) -> StoreResult<()> {
+async fn refresh_cover(
+    tx: &mut Tx<'_>,
+    k: KoperasiId,
+    product: MarketProductId,
+) -> StoreResult<()> {
     on_tx!(&mut *tx, c => sqlx::query(
         "UPDATE market_product SET cover_photo_id = (SELECT f.id FROM market_file f
             WHERE f.koperasi_id = $1 AND f.product_id = $2 AND f.purpose = 'foto' ORDER BY f.position, f.id LIMIT 1)
@@ -2735,7 +2752,7 @@ impl Store {
 
 #[allow(clippy::too_many_arguments)]
 async fn insert_curation(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     product: MarketProductId,
     action: CurationAction,
@@ -2758,7 +2775,7 @@ async fn insert_curation(
 /// it, and `listed` follows. `seller` limits it to that seller's product.
 #[allow(clippy::too_many_arguments)]
 async fn move_status(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     product: MarketProductId,
     seller: Option<SellerId>,

@@ -391,7 +391,7 @@ async fn open_rows_db(
 }
 
 async fn open_rows_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     op: KoperasiId,
     merchant: KoperasiId,
 ) -> StoreResult<Vec<OpenRow>> {
@@ -645,7 +645,7 @@ impl Tenant<'_> {
 
     async fn settle_tx(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         input: &SettlementInput,
         t: OffsetDateTime,

@@ -409,9 +409,9 @@ pub struct Payout {
 // ---------------------------------------------------------------------------------------------
 
 /// Where a read runs: the pool, or an open transaction.
-pub(crate) enum Src<'a> {
+pub(crate) enum Src<'a, 'c> {
     Db(&'a Db),
-    Tx(&'a mut Tx),
+    Tx(&'a mut Tx<'c>),
 }
 
 macro_rules! fetch {
@@ -556,7 +556,11 @@ fn group_lines(rows: Vec<LineRow>) -> HashMap<(Uuid, Uuid), Vec<OrderLine>> {
 }
 
 /// The orders of a checkout, in order-number order, with their lines.
-async fn orders_of(src: &mut Src<'_>, ck: KoperasiId, cid: CheckoutId) -> StoreResult<Vec<Order>> {
+async fn orders_of(
+    src: &mut Src<'_, '_>,
+    ck: KoperasiId,
+    cid: CheckoutId,
+) -> StoreResult<Vec<Order>> {
     let sql = format!(
         "SELECT {ORDER_COLS} WHERE o.checkout_koperasi_id = $1 AND o.checkout_id = $2
          ORDER BY o.order_no, o.koperasi_id"
@@ -584,7 +588,7 @@ async fn orders_of(src: &mut Src<'_>, ck: KoperasiId, cid: CheckoutId) -> StoreR
 }
 
 /// One order of a coop, with its lines.
-async fn order_of(src: &mut Src<'_>, k: KoperasiId, id: OrderId) -> StoreResult<Order> {
+async fn order_of(src: &mut Src<'_, '_>, k: KoperasiId, id: OrderId) -> StoreResult<Order> {
     let sql = format!("SELECT {ORDER_COLS} WHERE o.koperasi_id = $1 AND o.id = $2");
     let row: Option<OrderRow> = fetch!(
         src,
@@ -608,7 +612,7 @@ async fn order_of(src: &mut Src<'_>, k: KoperasiId, id: OrderId) -> StoreResult<
 }
 
 pub(crate) async fn checkout_of(
-    src: &mut Src<'_>,
+    src: &mut Src<'_, '_>,
     k: KoperasiId,
     id: CheckoutId,
 ) -> StoreResult<Checkout> {
@@ -660,7 +664,7 @@ fn fold(s: &str) -> String {
 /// Each coop's offset (its time zone), for dating entries on the coop's own calendar. One
 /// read for all of them; `NotFound` when one of them does not exist.
 pub(crate) async fn coop_offsets(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     coops: &[KoperasiId],
 ) -> StoreResult<HashMap<KoperasiId, UtcOffset>> {
     let mut wanted: Vec<Uuid> = coops.iter().map(|k| k.0).collect();
@@ -701,7 +705,7 @@ pub(crate) fn local_date(
 }
 
 /// The fiscal year `date` falls in, by the coop's bylaws (January when none say otherwise).
-async fn fiscal_year(tx: &mut Tx, k: KoperasiId, date: Date) -> StoreResult<i32> {
+async fn fiscal_year(tx: &mut Tx<'_>, k: KoperasiId, date: Date) -> StoreResult<i32> {
     let m: Option<i64> = on_tx!(&mut *tx, c => sqlx::query_scalar(
         "SELECT fiscal_year_start_month FROM bylaws WHERE koperasi_id = $1 AND effective_year <= $2
          ORDER BY effective_year DESC LIMIT 1")
@@ -712,7 +716,7 @@ async fn fiscal_year(tx: &mut Tx, k: KoperasiId, date: Date) -> StoreResult<i32>
 
 /// An active member of `k` who is this buyer (see [`BuyerInput`]).
 async fn member_of(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     buyer: &BuyerInput,
     phone: &Phone,
@@ -900,7 +904,7 @@ fn check_input(input: &CheckoutInput) -> StoreResult<CleanInput> {
 
 /// The fee of one group's shipping choice, from the merchant coop's zone fees or rate table.
 async fn quote_shipping(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     seller_name: &str,
     choice: &ShipChoice,
@@ -1081,7 +1085,7 @@ fn variant_keys_sql(n: usize) -> String {
 /// lines, events, audit). The stock rows and the counter row are locked only from there to
 /// the commit. The checkout returned is built from what was written, not read back.
 async fn checkout_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     input: &CheckoutInput,
     clean: &CleanInput,
     t: OffsetDateTime,
@@ -1604,7 +1608,7 @@ async fn checkout_tx(
 
 /// The first of `takes` (coop, variant, quantity) whose stock is now below the quantity.
 async fn short_stock(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     takes: &[(Uuid, Uuid, u32)],
 ) -> StoreResult<Option<(Uuid, Uuid)>> {
     for (k, vid, qty) in takes {
@@ -1626,7 +1630,7 @@ async fn short_stock(
 /// an event), in `tx`. Called only after the checkout's own state moved (conditionally), so
 /// it runs once per checkout.
 pub(crate) async fn release_orders(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     ck: KoperasiId,
     cid: CheckoutId,
     actor_name: &str,
@@ -1643,7 +1647,7 @@ pub(crate) async fn release_orders(
 
 /// Moves one unpaid order to `dibatalkan` (conditionally) and gives its stock back.
 async fn cancel_unpaid(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     o: &Order,
     who: OrderActor,
     actor_name: &str,
@@ -1759,7 +1763,7 @@ struct SaleFacts {
     seller_member: Option<MemberId>,
 }
 
-async fn sale_facts(tx: &mut Tx, o: &Order) -> StoreResult<SaleFacts> {
+async fn sale_facts(tx: &mut Tx<'_>, o: &Order) -> StoreResult<SaleFacts> {
     let (bp, member): (i64, Option<Uuid>) = on_tx!(&mut *tx, c => sqlx::query_as(
         "SELECT commission_bp, member_id FROM market_seller WHERE koperasi_id = $1 AND id = $2")
         .bind(o.koperasi_id.0).bind(o.seller_id.0).fetch_one(&mut **c).await)?;
@@ -1774,7 +1778,7 @@ async fn sale_facts(tx: &mut Tx, o: &Order) -> StoreResult<SaleFacts> {
 /// another coop. See the module's booking rules.
 #[allow(clippy::too_many_arguments)]
 async fn sale_entries(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     o: &Order,
     facts: &SaleFacts,
     money_role: AccountRole,
@@ -1885,7 +1889,7 @@ fn fee_part(o: &Order, goods: i64) -> i64 {
 /// Patronage rows of an order: the buyer's purchase when a member of the merchant coop, the
 /// seller's consignment sale when the seller is a member. `sign` -1 for a refund.
 async fn push_patronage(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     script: &mut Script,
     o: &Order,
     facts: &SaleFacts,
@@ -1932,7 +1936,7 @@ async fn push_patronage(
 /// `tx`. Returns false when it was already paid (nothing done); a checkout expired or
 /// cancelled is a conflict.
 pub(crate) async fn pay_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     actor: &Actor,
     ck: KoperasiId,
     cid: CheckoutId,
@@ -2084,7 +2088,7 @@ impl Store {
 /// receipt is a member's simpanan slip) and marks its checkout paid with the books posted.
 /// The hook that payment/request.rs calls for requests of purpose `pasar`.
 pub(crate) async fn confirm_pasar_request(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     actor: &Actor,
     request: PaymentRequestId,
@@ -2250,7 +2254,7 @@ impl Store {
 }
 
 async fn act_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     actor: &Actor,
     who: OrderActor,
     o: &Order,
@@ -2453,7 +2457,7 @@ impl Tenant<'_> {
         Ok(p)
     }
 
-    async fn preview_tx(&self, tx: &mut Tx, seller: SellerId) -> StoreResult<PayoutPreview> {
+    async fn preview_tx(&self, tx: &mut Tx<'_>, seller: SellerId) -> StoreResult<PayoutPreview> {
         let k = self.koperasi_id;
         let exists: Option<bool> = on_tx!(&mut *tx, c => sqlx::query_scalar(
             "SELECT consignment FROM market_seller WHERE koperasi_id = $1 AND id = $2")

@@ -477,7 +477,7 @@ impl Tenant<'_> {
 
     async fn sale_tx(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         input: &CounterSaleInput,
         merged: &[(Uuid, u32)],
@@ -980,7 +980,7 @@ fn cashier_name(actor: &str) -> String {
 /// the buyer takes the goods at the counter. Called by the payment of every checkout, in its
 /// transaction; does nothing for an online checkout.
 pub(crate) async fn hand_over_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     actor: &Actor,
     ck: KoperasiId,
     cid: CheckoutId,

@@ -301,7 +301,7 @@ pub struct TomikoSeller {
 // Helpers
 
 /// Today on the coop's own calendar.
-async fn local_today(tx: &mut Tx, k: KoperasiId, t: OffsetDateTime) -> StoreResult<Date> {
+async fn local_today(tx: &mut Tx<'_>, k: KoperasiId, t: OffsetDateTime) -> StoreResult<Date> {
     let tz: Option<String> = on_tx!(&mut *tx, c => sqlx::query_scalar(
         "SELECT timezone FROM koperasi WHERE id = $1")
         .bind(k.0).fetch_optional(&mut **c).await)?;
@@ -312,7 +312,7 @@ async fn local_today(tx: &mut Tx, k: KoperasiId, t: OffsetDateTime) -> StoreResu
 }
 
 /// The fiscal year `date` falls in, by the coop's bylaws (January when none say otherwise).
-async fn fiscal_year(tx: &mut Tx, k: KoperasiId, date: Date) -> StoreResult<i32> {
+async fn fiscal_year(tx: &mut Tx<'_>, k: KoperasiId, date: Date) -> StoreResult<i32> {
     let m: Option<i64> = on_tx!(&mut *tx, c => sqlx::query_scalar(
         "SELECT fiscal_year_start_month FROM bylaws WHERE koperasi_id = $1 AND effective_year <= $2
          ORDER BY effective_year DESC LIMIT 1")
@@ -330,14 +330,14 @@ fn line(account: guyub_core::ids::AccountId, debit: bool, amount: i64, memo: &st
     }
 }
 
-async fn po_row(tx: &mut Tx, seller: KoperasiId, id: Uuid) -> StoreResult<PoRow> {
+async fn po_row(tx: &mut Tx<'_>, seller: KoperasiId, id: Uuid) -> StoreResult<PoRow> {
     let sql = format!("SELECT {PO_COLS} {PO_FROM} WHERE po.koperasi_id = $1 AND po.id = $2");
     let row: Option<PoRow> = on_tx!(&mut *tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(seller.0).bind(id).fetch_optional(&mut **c).await)?;
     row.ok_or(StoreError::NotFound)
 }
 
-async fn po_lines(tx: &mut Tx, seller: KoperasiId, id: Uuid) -> StoreResult<Vec<PoLine>> {
+async fn po_lines(tx: &mut Tx<'_>, seller: KoperasiId, id: Uuid) -> StoreResult<Vec<PoLine>> {
     let sql = format!(
         "SELECT {LINE_COLS} FROM tomiko_po_line WHERE koperasi_id = $1 AND po_id = $2 ORDER BY line_no"
     );
@@ -347,7 +347,7 @@ async fn po_lines(tx: &mut Tx, seller: KoperasiId, id: Uuid) -> StoreResult<Vec<
     )
 }
 
-async fn load_po(tx: &mut Tx, seller: KoperasiId, id: Uuid) -> StoreResult<Po> {
+async fn load_po(tx: &mut Tx<'_>, seller: KoperasiId, id: Uuid) -> StoreResult<Po> {
     let row = po_row(tx, seller, id).await?;
     let lines = po_lines(tx, seller, id).await?;
     row.into_po(lines)
@@ -355,7 +355,7 @@ async fn load_po(tx: &mut Tx, seller: KoperasiId, id: Uuid) -> StoreResult<Po> {
 
 /// Ends a step that only moved the status: the audit record in both coops' logs, the PO as
 /// it now is, and the commit.
-async fn finish_status(mut tx: Tx, po: &Po, actor: &Actor, to: PoStatus) -> StoreResult<Po> {
+async fn finish_status(mut tx: Tx<'_>, po: &Po, actor: &Actor, to: PoStatus) -> StoreResult<Po> {
     audit_both(
         &mut tx,
         po,
@@ -375,7 +375,7 @@ async fn finish_status(mut tx: Tx, po: &Po, actor: &Actor, to: PoStatus) -> Stor
 
 /// Moves the PO `from → to` if it is still `from`; false when something else moved it.
 async fn move_status(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     po: &Po,
     from: PoStatus,
     to: PoStatus,
@@ -390,7 +390,7 @@ async fn move_status(
 }
 
 async fn audit_both(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     po: &Po,
     actor: &Actor,
     action: Action,
@@ -726,7 +726,7 @@ impl Tenant<'_> {
     /// only POs it placed. Anything else is `NotFound`.
     async fn po_for(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         side: PoSide,
         seller: KoperasiId,
         id: Uuid,

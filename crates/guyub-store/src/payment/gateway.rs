@@ -113,7 +113,7 @@ fn status_of(state: RequestState) -> GatewayStatus {
 }
 
 async fn record_event(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     u: &GatewayUpdate,
     outcome: &str,

@@ -233,7 +233,7 @@ fn fresh_ref() -> RefCode {
 
 /// Reads the lines of several requests in one statement.
 async fn lines_of(
-    tx_or_db: LinesSource<'_>,
+    tx_or_db: LinesSource<'_, '_>,
     k: KoperasiId,
     ids: &[Uuid],
 ) -> StoreResult<Vec<LineRow>> {
@@ -265,9 +265,9 @@ async fn lines_of(
     Ok(rows)
 }
 
-enum LinesSource<'a> {
+enum LinesSource<'a, 'c> {
     Db(&'a crate::db::Db),
-    Tx(&'a mut Tx),
+    Tx(&'a mut Tx<'c>),
 }
 
 fn attach_lines(
@@ -297,7 +297,7 @@ fn attach_lines(
 
 /// Reads one request in `tx`.
 pub(crate) async fn request_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     id: PaymentRequestId,
 ) -> StoreResult<PaymentRequest> {
@@ -314,7 +314,7 @@ pub(crate) async fn request_tx(
 
 /// Several requests of a coop, read in `tx` (those not found are left out).
 pub(crate) async fn requests_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     ids: &[Uuid],
 ) -> StoreResult<Vec<PaymentRequest>> {
@@ -341,7 +341,7 @@ pub(crate) async fn requests_tx(
 /// The totals of the coop's requests that are still open for matching (unpaid, not cancelled,
 /// not past expiry by more than [`LATE_PAYMENT_GRACE`]) between `lo` and `hi`.
 async fn open_totals(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     lo: i64,
     hi: i64,
@@ -404,7 +404,7 @@ fn counter_job(actor: &Actor, r: &PaymentRequest, c: &Confirmation) -> StoreResu
 /// is refused and nothing of it is written. The outer error means the database failed or a
 /// request was confirmed by someone else meanwhile; the caller rolls `tx` back.
 pub(crate) async fn confirm_many(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     actor: &Actor,
     items: &[ToConfirm],
@@ -433,7 +433,7 @@ pub(crate) async fn confirm_many(
     }
     let mut answers = Vec::with_capacity(jobs.len());
     for chunk in jobs.chunks(COUNTER_CHUNK) {
-        answers.extend(post_counter_batch(tx, k, chunk).await?);
+        answers.extend(post_counter_batch(tx, k, chunk, crate::counter::KeyLookup::First).await?);
     }
     tracing::debug!(target: "guyub::statement", jobs = jobs.len(), "counter batches posted");
     let t = now();
@@ -479,7 +479,7 @@ pub(crate) async fn confirm_many(
 /// Each must still be `menunggu`: if one is not (confirmed or cancelled by someone else
 /// meanwhile), the whole confirmation is refused and the caller rolls back.
 async fn mark_paid(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     actor: &Actor,
     t: OffsetDateTime,
@@ -689,7 +689,7 @@ impl Tenant<'_> {
     }
 
     /// The coop's static QRIS turned into a one-payment code for `total`, if it has one.
-    async fn dynamic_qris_tx(&self, tx: &mut Tx, total: Rupiah) -> StoreResult<Option<String>> {
+    async fn dynamic_qris_tx(&self, tx: &mut Tx<'_>, total: Rupiah) -> StoreResult<Option<String>> {
         let stat: Option<String> = on_tx!(tx, c => sqlx::query_scalar(
             "SELECT payload FROM payment_qris WHERE koperasi_id = $1")
             .bind(self.koperasi_id.0).fetch_optional(&mut **c).await)?;

@@ -217,7 +217,7 @@ impl Tenant<'_> {
         Ok(())
     }
 
-    async fn set_payment_qris(&self, tx: &mut Tx, actor: &Actor, q: &Qris) -> StoreResult<()> {
+    async fn set_payment_qris(&self, tx: &mut Tx<'_>, actor: &Actor, q: &Qris) -> StoreResult<()> {
         let k = self.koperasi_id.0;
         let before: Option<QrisRow> = on_tx!(&mut *tx, c => sqlx::query_as(
             "SELECT payload, merchant_name, nmid, city, acquirer, updated_at
@@ -273,7 +273,7 @@ impl Tenant<'_> {
 
     async fn add_bank_account(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         a: &ValidBankAccount,
     ) -> StoreResult<()> {
@@ -316,7 +316,7 @@ impl Tenant<'_> {
         .await
     }
 
-    async fn bank_account(&self, tx: &mut Tx, id: BankAccountId) -> StoreResult<BankAccount> {
+    async fn bank_account(&self, tx: &mut Tx<'_>, id: BankAccountId) -> StoreResult<BankAccount> {
         let sql =
             format!("SELECT {ACCOUNT_COLS} FROM bank_account WHERE koperasi_id = $1 AND id = $2");
         let row: Option<AccountRow> = on_tx!(&mut *tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
@@ -326,7 +326,7 @@ impl Tenant<'_> {
 
     async fn set_default_account(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         id: BankAccountId,
     ) -> StoreResult<()> {
@@ -385,7 +385,7 @@ impl Tenant<'_> {
 
     async fn deactivate_account(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         id: BankAccountId,
     ) -> StoreResult<()> {
@@ -429,7 +429,7 @@ impl Tenant<'_> {
         Ok(())
     }
 
-    async fn set_payment_mdr(&self, tx: &mut Tx, actor: &Actor, r: MdrRate) -> StoreResult<()> {
+    async fn set_payment_mdr(&self, tx: &mut Tx<'_>, actor: &Actor, r: MdrRate) -> StoreResult<()> {
         let k = self.koperasi_id.0;
         let before: Option<i64> = on_tx!(&mut *tx, c => sqlx::query_scalar(
             "SELECT rate_bp FROM payment_mdr WHERE koperasi_id = $1 AND effective_on = $2")

@@ -91,7 +91,7 @@ fn already_settled() -> StoreError {
 
 /// Posts a settlement in `tx`.
 pub(crate) async fn post_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: guyub_core::ids::KoperasiId,
     actor: &Actor,
     s: &NewSettlement,

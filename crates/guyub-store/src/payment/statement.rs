@@ -159,7 +159,7 @@ fn note_json(m: &Msg) -> String {
 
 /// The fingerprints among `fps` this coop already has.
 async fn known_fingerprints(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     fps: &[&str],
 ) -> StoreResult<HashSet<String>> {
@@ -181,7 +181,7 @@ async fn known_fingerprints(
 
 /// Open requests as the matcher needs them, on the coop's wall clock.
 async fn open_requests(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     tz: CoopTimeZone,
     at: OffsetDateTime,
@@ -213,7 +213,7 @@ struct LineWrite<'a> {
 }
 
 async fn insert_lines(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     k: KoperasiId,
     sid: StatementId,
     lines: &[LineWrite<'_>],
@@ -621,7 +621,7 @@ impl Tenant<'_> {
     #[allow(clippy::too_many_arguments)]
     async fn decide_line(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         actor: &Actor,
         id: StatementId,
         line_no: i64,

@@ -364,7 +364,7 @@ async fn member_coop(
     kid: &str,
 ) -> WebResult<(guyub_store::coop::Koperasi, crate::auth::Access)> {
     let id = guyub_core::ids::KoperasiId::parse(kid).ok_or(WebError::NotFound)?;
-    let coop = state.store.koperasi(id).await?;
+    let coop = state.store.koperasi_recent(id).await?;
     let access = caller.access(&coop).ok_or_else(WebError::other_coop)?;
     if access.allows(Need::ReadMembers) || access.member_id.is_some() {
         Ok((coop, access))
@@ -704,7 +704,8 @@ pub async fn post_savings_transaction(
         ))
     })?;
     let tenant = state.store.tenant(coop.id);
-    let products = tenant.products().await?;
+    // Recently read: the desk checks the products and their accounts again as it posts.
+    let products = tenant.products_recent().await?;
     let movements = movements_of(&body, &products)?;
     let req = CounterRequest {
         member,

@@ -380,7 +380,7 @@ pub async fn receipt(
     Query(sq): Query<SizeQuery>,
 ) -> WebResult<Response> {
     let id = guyub_core::ids::KoperasiId::parse(&kid).ok_or(WebError::NotFound)?;
-    let coop = state.store.koperasi(id).await?;
+    let coop = state.store.koperasi_recent(id).await?;
     let access = caller.access(&coop).ok_or_else(WebError::other_coop)?;
     let rid = ReceiptId::parse(&rid).ok_or(WebError::NotFound)?;
     let tenant = state.store.tenant(coop.id);
