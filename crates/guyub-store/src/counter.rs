@@ -1519,6 +1519,15 @@ mod intake_tests {
         }
     }
 
+    fn intake() -> (mpsc::Sender<Ticket>, Intake) {
+        let (send, inbox) = mpsc::channel(16);
+        let intake = Intake {
+            inbox,
+            held: VecDeque::new(),
+        };
+        (send, intake)
+    }
+
     fn notes(batch: &[Ticket]) -> Vec<String> {
         batch
             .iter()
@@ -1528,11 +1537,7 @@ mod intake_tests {
 
     #[tokio::test]
     async fn a_member_in_another_batch_waits_and_keeps_the_order() {
-        let (send, inbox) = mpsc::channel(16);
-        let mut intake = Intake {
-            inbox,
-            held: VecDeque::new(),
-        };
+        let (send, mut intake) = intake();
         let in_flight = InFlight::default();
         let k = KoperasiId::new();
         let (ani, budi, citra) = (MemberId::new(), MemberId::new(), MemberId::new());
@@ -1556,11 +1561,7 @@ mod intake_tests {
 
     #[tokio::test]
     async fn a_waiting_writer_wakes_when_a_member_is_freed() {
-        let (send, inbox) = mpsc::channel(16);
-        let mut intake = Intake {
-            inbox,
-            held: VecDeque::new(),
-        };
+        let (send, mut intake) = intake();
         let in_flight = Arc::new(InFlight::default());
         let k = KoperasiId::new();
         let ani = MemberId::new();
@@ -1588,11 +1589,7 @@ mod intake_tests {
 
     #[tokio::test]
     async fn a_repeated_key_waits_for_the_next_batch() {
-        let (send, inbox) = mpsc::channel(16);
-        let mut intake = Intake {
-            inbox,
-            held: VecDeque::new(),
-        };
+        let (send, mut intake) = intake();
         let in_flight = InFlight::default();
         let k = KoperasiId::new();
         send.send(ticket(k, MemberId::new(), Some("same")))
