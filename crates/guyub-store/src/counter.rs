@@ -1328,13 +1328,15 @@ async fn run_writer(
 
 /// Posts one batch and answers each request. If the batch as a whole fails (the database, a
 /// counter or a balance moved by another writer, or the replay of a key answered before), it
-/// is posted once more reading the counters (when it had taken them from `memo`), then each
-/// request on its own, its key looked up first.
+/// is posted once more reading the counters and looking its keys up first, then each request
+/// on its own.
 async fn post_batch(db: &Db, conn: &mut Option<WriterConn>, batch: Vec<Ticket>, memo: &SeqMemo) {
-    let mut outcome = try_batch(db, conn, &batch, Some(memo)).await;
+    let mut outcome = try_batch(db, conn, &batch, Some(memo), KeyLookup::Refused).await;
     if outcome.is_err() {
+        // Whatever failed it (a counter moved, a replayed key, a balance moved) is looked
+        // for this time: the counters read, the keys looked up first.
         memo.forget();
-        outcome = try_batch(db, conn, &batch, None).await;
+        outcome = try_batch(db, conn, &batch, None, KeyLookup::First).await;
     }
     match outcome {
         Ok(answers) => {
@@ -1363,9 +1365,10 @@ async fn try_batch(
     conn: &mut Option<WriterConn>,
     batch: &[Ticket],
     memo: Option<&SeqMemo>,
+    lookup: KeyLookup,
 ) -> StoreResult<Vec<Option<StoreResult<Receipt>>>> {
     let t0 = std::time::Instant::now();
-    let outcome = write_batch(conn_of(db, conn).await?, batch, memo, t0).await;
+    let outcome = write_batch(conn_of(db, conn).await?, batch, memo, lookup, t0).await;
     // A connection that failed below the SQL (closed, broken) is replaced for the next batch;
     // after a refusal or a rolled-back batch it is as good as before.
     if let Err(StoreError::Db(e)) = &outcome
@@ -1390,6 +1393,7 @@ async fn write_batch(
     conn: &mut WriterConn,
     batch: &[Ticket],
     memo: Option<&SeqMemo>,
+    lookup: KeyLookup,
     t0: std::time::Instant,
 ) -> StoreResult<Vec<Option<StoreResult<Receipt>>>> {
     let mut tx = conn.begin_write().await?;
@@ -1409,7 +1413,7 @@ async fn write_batch(
             .filter(|(_, t)| t.k == k)
             .map(|(i, t)| (i, t.job.clone()))
             .unzip();
-        match post_jobs(&mut tx, k, &jobs, KeyLookup::Refused, memo, Some(&mut turn)).await {
+        match post_jobs(&mut tx, k, &jobs, lookup, memo, Some(&mut turn)).await {
             Ok(rs) => {
                 for (i, r) in idx.into_iter().zip(rs) {
                     answers[i] = Some(r);
