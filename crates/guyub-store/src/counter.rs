@@ -5,8 +5,11 @@
 //! receipt counters. Posted one request per transaction, those rows are locked from the first
 //! counter until a durable commit, so the coop's deposits queue behind each other's commits
 //! and round trips. The desk instead takes every counter request that arrived while the last
-//! batch was committing and posts them together: one transaction, one commit, and about twenty
-//! statements per batch whatever its size (multi-row inserts, one update per hot row).
+//! batch was committing and posts them together: one commit and a handful of statements per
+//! batch whatever its size (multi-row inserts, one update per hot row, sent as one script).
+//! On SQLite a batch is one transaction; on PostgreSQL its reads come first and all its writes
+//! are one self-committing statement that undoes itself if anything it read has moved (no
+//! `BEGIN`, no `COMMIT`: the hot rows are locked only while that statement runs).
 //!
 //! Invariants:
 //! - each request is all or nothing on its own: one that breaks a rule (balance too low, a
@@ -434,10 +437,20 @@ pub async fn post_counter_batch(
     jobs: &[CounterJob],
     lookup: KeyLookup,
 ) -> StoreResult<Vec<StoreResult<Receipt>>> {
-    post_jobs(tx, k, jobs, lookup, None, None).await
+    post_jobs(tx, k, jobs, lookup, None, None)
+        .await?
+        .ok_or_else(|| StoreError::corrupt("a counter batch outside a transaction"))
 }
 
 /// [`post_counter_batch`], taking the numbers from `memo` when it has them (the desk).
+///
+/// In [`Tx::PgAutocommit`] (the desk on PostgreSQL) the reads run each on its own and every
+/// write goes in the one self-checking statement of [`write_accepted`]; the only other write
+/// is a missing fiscal year's row, which stands on its own. `Ok(None)` there means the batch
+/// needs a transaction (its numbers are not remembered, or a term deposit renews): nothing
+/// was written. The reads take no locks in a transaction either (PostgreSQL's READ
+/// COMMITTED); what they found is checked by the write: each balance must still be the one
+/// read, each counter must land where expected, each key must be new.
 async fn post_jobs(
     tx: &mut Tx<'_>,
     k: KoperasiId,
@@ -445,7 +458,7 @@ async fn post_jobs(
     lookup: KeyLookup,
     memo: Option<&SeqMemo>,
     turn: Option<&mut Option<Turn>>,
-) -> StoreResult<Vec<StoreResult<Receipt>>> {
+) -> StoreResult<Option<Vec<StoreResult<Receipt>>>> {
     let mut out: Vec<Option<StoreResult<Receipt>>> = jobs.iter().map(|_| None).collect();
     // The coop's products and the accounts cash, bank and QRIS post to, in one statement,
     // with the state of every account they post to, for the core's line checks.
@@ -656,15 +669,20 @@ async fn post_jobs(
     }
 
     if !accepted.is_empty() {
-        let receipts = write_accepted(tx, k, memo, turn, &accepted, &accounts, &before).await?;
+        let Some(receipts) =
+            write_accepted(tx, k, memo, turn, &accepted, &accounts, &before).await?
+        else {
+            return Ok(None);
+        };
         for (a, r) in accepted.iter().zip(receipts) {
             out[a.index] = Some(Ok(r));
         }
     }
-    Ok(out
-        .into_iter()
-        .map(|o| o.unwrap_or_else(|| Err(no_answer())))
-        .collect())
+    Ok(Some(
+        out.into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(no_answer())))
+            .collect(),
+    ))
 }
 
 /// Writes the accepted requests: accounts, receipts, one journal entry each, savings lines,
@@ -677,7 +695,7 @@ async fn write_accepted(
     accepted: &[Accepted<'_>],
     accounts: &HashMap<(MemberId, ProductId), Acct>,
     before: &HashMap<Uuid, i64>,
-) -> StoreResult<Vec<Receipt>> {
+) -> StoreResult<Option<Vec<Receipt>>> {
     // Receipt numbers per calendar year and the journal's entry numbers, in the order the
     // requests came: taken from the desk's memory of the counters when it has them (checked
     // by the script's first parts), else reserved in one statement.
@@ -714,6 +732,8 @@ async fn write_accepted(
             }
             firsts
         }
+        // Reserving writes: outside a transaction it would stand even if the batch failed.
+        None if tx.is_autocommit() => return Ok(None),
         None => {
             let firsts = ledger::reserve_seqs(tx, k, &wanted).await?;
             if let Some(m) = memo {
@@ -747,6 +767,13 @@ async fn write_accepted(
     }
     // Renewed term deposits first, on their own: the script below may move the same rows,
     // and one PostgreSQL statement may not change a row twice. (Rare: a maturity passed.)
+    // That is a second write: outside a transaction it would stand if the script failed.
+    if !renewed.is_empty() && tx.is_autocommit() {
+        if let Some(m) = memo {
+            m.forget();
+        }
+        return Ok(None);
+    }
     for a in &renewed {
         on_tx!(&mut *tx, c => sqlx::query(
             "UPDATE savings_account SET maturity_date = $3 WHERE koperasi_id = $1 AND id = $2")
@@ -994,7 +1021,7 @@ async fn write_accepted(
     if !script.run(tx).await? {
         return Err(moved_meanwhile());
     }
-    Ok(receipts)
+    Ok(Some(receipts))
 }
 
 // =============================================================================================
@@ -1080,6 +1107,7 @@ struct DeskCounters {
     batches: AtomicU64,
     requests: AtomicU64,
     busy_micros: AtomicU64,
+    retried: AtomicU64,
 }
 
 /// What the desk has done since the process started (read by `guyub bench-books`).
@@ -1091,6 +1119,9 @@ pub struct DeskStats {
     pub requests: u64,
     /// Time spent posting, in microseconds.
     pub busy_micros: u64,
+    /// Batches that failed as a whole and were posted again (reading the counters, then
+    /// each request alone).
+    pub retried: u64,
 }
 
 impl Desk {
@@ -1099,6 +1130,7 @@ impl Desk {
             batches: self.stats.batches.load(Ordering::Relaxed),
             requests: self.stats.requests.load(Ordering::Relaxed),
             busy_micros: self.stats.busy_micros.load(Ordering::Relaxed),
+            retried: self.stats.retried.load(Ordering::Relaxed),
         }
     }
 
@@ -1110,17 +1142,23 @@ impl Desk {
                 held: VecDeque::new(),
             }));
             let in_flight = Arc::new(InFlight::default());
-            let tasks: Vec<_> = (0..writers(db.engine()))
+            let mut tasks: Vec<DeskTask> = (0..writers(db.engine()))
                 .map(|_| {
-                    run_writer(
+                    Box::pin(run_writer(
                         db.clone(),
                         intake.clone(),
                         in_flight.clone(),
                         self.memo.clone(),
                         self.stats.clone(),
-                    )
+                    )) as DeskTask
                 })
                 .collect();
+            if db.engine() == crate::Engine::Sqlite {
+                tasks.push(Box::pin(checkpointer(
+                    db.clone(),
+                    Arc::downgrade(&in_flight),
+                )));
+            }
             run_on_own_thread(tasks);
             s
         });
@@ -1147,10 +1185,7 @@ impl Desk {
 /// busy with web requests: measured with `guyub bench-books` on 2 cores, a `BEGIN` took
 /// 0.5 ms of wall time under load. The operating system schedules the desk's own thread as
 /// soon as an answer arrives.
-fn run_on_own_thread<F>(tasks: Vec<F>)
-where
-    F: std::future::Future<Output = ()> + Send + 'static,
-{
+fn run_on_own_thread(tasks: Vec<DeskTask>) {
     let built = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
@@ -1178,6 +1213,44 @@ where
         // The tasks went with the closure; without a thread nothing will answer, and the
         // callers are told the counter stopped (their sends fail once the inbox is dropped).
         tracing::error!(error = %e, "could not start the desk's thread");
+    }
+}
+
+/// One of the tasks on the desk's thread.
+type DeskTask = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// How often [`checkpointer`] runs.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// SQLite: copies the write-ahead log into the database file every [`CHECKPOINT_EVERY`], on a
+/// connection of its own, for as long as the writers run (`writers` is theirs).
+///
+/// Why: SQLite checkpoints inside the commit that grows the log past `wal_autocheckpoint`
+/// pages, and that commit (the desk's, which every payment of the coop waits for) then copies
+/// thousands of pages. Measured with `guyub bench-books`: the desk's commits took 0.29 ms at
+/// the median but 0.56 ms on average. A passive checkpoint here copies what it can without
+/// blocking the writer or readers, on the other core; the writer's own checkpoint finds
+/// little left to copy (or this one busy, and skips). `wal_autocheckpoint` stays the backstop.
+async fn checkpointer(db: Db, writers: std::sync::Weak<InFlight>) {
+    let mut conn: Option<WriterConn> = None;
+    loop {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        if writers.upgrade().is_none() {
+            return;
+        }
+        if conn.is_none() {
+            conn = db.writer_connection().await.ok();
+        }
+        let Some(WriterConn::Sqlite(c)) = conn.as_mut() else {
+            continue;
+        };
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&mut *c)
+            .await
+        {
+            tracing::warn!(error = %e, "the desk's checkpoint failed; retrying on a new connection");
+            conn = None;
+        }
     }
 }
 
@@ -1309,7 +1382,7 @@ async fn run_writer(
             batch.iter().map(|t| (t.k, t.job.req.member)).collect();
         let started = std::time::Instant::now();
         let n = batch.len() as u64;
-        post_batch(&db, &mut conn, batch, &memo).await;
+        post_batch(&db, &mut conn, batch, &memo, &stats).await;
         {
             let mut busy = in_flight.members();
             for m in &members {
@@ -1326,22 +1399,57 @@ async fn run_writer(
     }
 }
 
-/// Posts one batch and answers each request. If the batch as a whole fails (the database, a
-/// counter or a balance moved by another writer, or the replay of a key answered before), it
-/// is posted once more reading the counters and looking its keys up first, then each request
-/// on its own.
-async fn post_batch(db: &Db, conn: &mut Option<WriterConn>, batch: Vec<Ticket>, memo: &SeqMemo) {
-    let mut outcome = try_batch(db, conn, &batch, Some(memo), KeyLookup::Refused).await;
-    if outcome.is_err() {
+/// Posts one batch and answers each request, one coop after the other (on PostgreSQL each
+/// coop's postings are one self-committing statement, which cannot span coops).
+async fn post_batch(
+    db: &Db,
+    conn: &mut Option<WriterConn>,
+    batch: Vec<Ticket>,
+    memo: &SeqMemo,
+    stats: &DeskCounters,
+) {
+    let mut groups: Vec<Vec<Ticket>> = vec![];
+    for t in batch {
+        match groups
+            .iter_mut()
+            .find(|g| g.first().is_some_and(|f| f.k == t.k))
+        {
+            Some(g) => g.push(t),
+            None => groups.push(vec![t]),
+        }
+    }
+    for g in groups {
+        post_group(db, conn, g, memo, stats).await;
+    }
+}
+
+/// Posts the requests of one coop. First as one self-committing statement (PostgreSQL) or
+/// one transaction (SQLite) with the numbers remembered; in a transaction when that cannot
+/// be (the numbers not remembered, a term deposit renews). If the batch as a whole fails
+/// (the database, a counter or a balance moved by another writer, or the replay of a key
+/// answered before), it is posted once more reading the counters and looking its keys up
+/// first, then each request on its own.
+async fn post_group(
+    db: &Db,
+    conn: &mut Option<WriterConn>,
+    batch: Vec<Ticket>,
+    memo: &SeqMemo,
+    stats: &DeskCounters,
+) {
+    let mut outcome = try_batch(db, conn, &batch, Some(memo), KeyLookup::Refused, true).await;
+    if matches!(outcome, Ok(None)) {
+        outcome = try_batch(db, conn, &batch, Some(memo), KeyLookup::Refused, false).await;
+    }
+    if !matches!(outcome, Ok(Some(_))) {
         // Whatever failed it (a counter moved, a replayed key, a balance moved) is looked
         // for this time: the counters read, the keys looked up first.
+        stats.retried.fetch_add(1, Ordering::Relaxed);
         memo.forget();
-        outcome = try_batch(db, conn, &batch, None, KeyLookup::First).await;
+        outcome = try_batch(db, conn, &batch, None, KeyLookup::First, false).await;
     }
     match outcome {
-        Ok(answers) => {
+        Ok(Some(answers)) => {
             for (t, a) in batch.into_iter().zip(answers) {
-                let a = a.unwrap_or_else(|| Err(no_answer()));
                 // The caller may have gone (a closed connection); its posting stands, and a
                 // retry with the same key finds it.
                 let _ = t.reply.send(a);
@@ -1349,7 +1457,7 @@ async fn post_batch(db: &Db, conn: &mut Option<WriterConn>, batch: Vec<Ticket>, 
         }
         // Also a batch of one: it was posted without looking up its key first, and a replay
         // fails just so; alone, the key is looked up.
-        Err(_) => {
+        _ => {
             for t in batch {
                 let one = post_one(db, t.k, &t.job).await;
                 let _ = t.reply.send(one);
@@ -1358,17 +1466,28 @@ async fn post_batch(db: &Db, conn: &mut Option<WriterConn>, batch: Vec<Ticket>, 
     }
 }
 
-/// One transaction for the whole batch: each request's answer, or the error that rolled it
-/// back. The numbers come from `memo` when given and it has them.
+/// Posts the requests of one coop on the writer's connection, outside a transaction when
+/// `autocommit` and the engine allows it ([`WriterConn::begin`]): each request's answer,
+/// `None` when the batch must be posted in a transaction (nothing was written), or the error
+/// that undid it. The numbers come from `memo` when given and it has them.
 async fn try_batch(
     db: &Db,
     conn: &mut Option<WriterConn>,
     batch: &[Ticket],
     memo: Option<&SeqMemo>,
     lookup: KeyLookup,
-) -> StoreResult<Vec<Option<StoreResult<Receipt>>>> {
+    autocommit: bool,
+) -> StoreResult<Option<Vec<StoreResult<Receipt>>>> {
     let t0 = std::time::Instant::now();
-    let outcome = write_batch(conn_of(db, conn).await?, batch, memo, lookup, t0).await;
+    let outcome = write_batch(
+        conn_of(db, conn).await?,
+        batch,
+        memo,
+        lookup,
+        autocommit,
+        t0,
+    )
+    .await;
     // A connection that failed below the SQL (closed, broken) is replaced for the next batch;
     // after a refusal or a rolled-back batch it is as good as before.
     if let Err(StoreError::Db(e)) = &outcome
@@ -1388,62 +1507,52 @@ async fn conn_of<'c>(db: &Db, conn: &'c mut Option<WriterConn>) -> StoreResult<&
         .ok_or_else(|| StoreError::corrupt("no writer connection"))
 }
 
-/// [`try_batch`] on the writer's connection.
+/// [`try_batch`] on the writer's connection. The requests are all of one coop.
 async fn write_batch(
     conn: &mut WriterConn,
     batch: &[Ticket],
     memo: Option<&SeqMemo>,
     lookup: KeyLookup,
+    autocommit: bool,
     t0: std::time::Instant,
-) -> StoreResult<Vec<Option<StoreResult<Receipt>>>> {
-    let mut tx = conn.begin_write().await?;
+) -> StoreResult<Option<Vec<StoreResult<Receipt>>>> {
+    let Some(k) = batch.first().map(|t| t.k) else {
+        return Ok(Some(vec![]));
+    };
+    let mut tx = conn.begin(autocommit).await?;
+    let in_one_statement = tx.is_autocommit();
     let t1 = t0.elapsed();
-    let mut answers: Vec<Option<StoreResult<Receipt>>> = batch.iter().map(|_| None).collect();
-    let mut coops: Vec<KoperasiId> = batch.iter().map(|t| t.k).collect();
-    coops.sort();
-    coops.dedup();
+    let jobs: Vec<CounterJob> = batch.iter().map(|t| t.job.clone()).collect();
     // The desk's turn, once this batch takes its numbers; given back after the commit (or
     // the rollback).
     let mut turn: Option<Turn> = None;
-    let mut posted: StoreResult<()> = Ok(());
-    for k in coops {
-        let (idx, jobs): (Vec<usize>, Vec<CounterJob>) = batch
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.k == k)
-            .map(|(i, t)| (i, t.job.clone()))
-            .unzip();
-        match post_jobs(&mut tx, k, &jobs, lookup, memo, Some(&mut turn)).await {
-            Ok(rs) => {
-                for (i, r) in idx.into_iter().zip(rs) {
-                    answers[i] = Some(r);
-                }
-            }
-            Err(e) => {
-                posted = Err(e);
-                break;
-            }
+    let posted = match post_jobs(&mut tx, k, &jobs, lookup, memo, Some(&mut turn)).await {
+        Ok(Some(answers)) => answers,
+        Ok(None) => {
+            tx.rollback().await?;
+            return Ok(None);
         }
-    }
-    if let Err(e) = posted {
-        // Now, not when the connection is next used: another writer (or this batch's
-        // requests retried alone on the pool) may be waiting for these locks.
-        tx.rollback().await?;
-        drop(turn);
-        return Err(e);
-    }
+        Err(e) => {
+            // Now, not when the connection is next used: another writer (or this batch's
+            // requests retried alone on the pool) may be waiting for these locks.
+            tx.rollback().await?;
+            drop(turn);
+            return Err(e);
+        }
+    };
     let t2 = t0.elapsed();
     tx.commit().await?;
     drop(turn);
     tracing::debug!(
         target: "guyub::desk",
         requests = batch.len(),
+        in_one_statement,
         begin_us = t1.as_micros() as u64,
         post_us = (t2 - t1).as_micros() as u64,
         commit_us = (t0.elapsed() - t2).as_micros() as u64,
         "batch posted"
     );
-    Ok(answers)
+    Ok(Some(posted))
 }
 
 /// Posts one request in its own transaction.

@@ -27,6 +27,12 @@ pub enum Db {
 pub enum Tx<'c> {
     Sqlite(sqlx::Transaction<'c, sqlx::Sqlite>),
     Pg(sqlx::Transaction<'c, sqlx::Postgres>),
+    /// No transaction: each statement on this PostgreSQL connection commits by itself, and
+    /// `commit`/`rollback` do nothing ([`WriterConn::autocommit`]). Only for work whose
+    /// reads need no lock and whose writes are one self-checking statement (the counter
+    /// desk's batches, see `counter.rs`); code that writes more than once must refuse it
+    /// ([`Tx::is_autocommit`]).
+    PgAutocommit(&'c mut sqlx::PgConnection),
 }
 
 /// A connection kept by one writer for as long as it works (the counter's desk).
@@ -49,6 +55,18 @@ impl WriterConn {
             WriterConn::Pg(c) => Tx::Pg(c.begin().await?),
         })
     }
+
+    /// With `autocommit` on PostgreSQL: the connection outside any transaction (see
+    /// [`Tx::PgAutocommit`]); otherwise a write transaction ([`WriterConn::begin_write`]).
+    /// SQLite's writes always go in a transaction.
+    pub async fn begin(&mut self, autocommit: bool) -> Result<Tx<'_>, sqlx::Error> {
+        use sqlx::Connection;
+        Ok(match (self, autocommit) {
+            (WriterConn::Pg(c), true) => Tx::PgAutocommit(c),
+            (WriterConn::Pg(c), false) => Tx::Pg(c.begin().await?),
+            (WriterConn::Sqlite(c), _) => Tx::Sqlite(c.begin_with("BEGIN IMMEDIATE").await?),
+        })
+    }
 }
 
 /// Runs `$body` with `$p` bound to the native pool.
@@ -69,6 +87,7 @@ macro_rules! on_tx {
         match $tx {
             $crate::db::Tx::Sqlite($c) => $body,
             $crate::db::Tx::Pg($c) => $body,
+            $crate::db::Tx::PgAutocommit($c) => $body,
         }
     };
 }
@@ -246,18 +265,31 @@ impl Tx<'_> {
     pub fn engine(&self) -> Engine {
         match self {
             Tx::Sqlite(_) => Engine::Sqlite,
-            Tx::Pg(_) => Engine::Postgres,
+            Tx::Pg(_) | Tx::PgAutocommit(_) => Engine::Postgres,
         }
     }
 
+    /// Whether each statement commits by itself ([`Tx::PgAutocommit`]).
+    pub fn is_autocommit(&self) -> bool {
+        matches!(self, Tx::PgAutocommit(_))
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        on_tx!(self, c => c.commit().await)
+        match self {
+            Tx::Sqlite(c) => c.commit().await,
+            Tx::Pg(c) => c.commit().await,
+            Tx::PgAutocommit(_) => Ok(()),
+        }
     }
 
     /// Rolls back now. Dropping a transaction also rolls it back, but on a kept connection
     /// ([`WriterConn`]) only with the connection's next statement: until then the database
     /// still holds the transaction's locks.
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        on_tx!(self, c => c.rollback().await)
+        match self {
+            Tx::Sqlite(c) => c.rollback().await,
+            Tx::Pg(c) => c.rollback().await,
+            Tx::PgAutocommit(_) => Ok(()),
+        }
     }
 }

@@ -296,6 +296,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.recent.forget_sign_ins();
         Ok(())
     }
 
@@ -332,6 +333,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.recent.forget_sign_ins();
         Ok(())
     }
 
@@ -459,6 +461,7 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         let id = self.grant_role_tx(&mut tx, actor, user, g).await?;
         tx.commit().await?;
+        self.recent.forget_sign_ins();
         Ok(id)
     }
 
@@ -531,6 +534,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.recent.forget_sign_ins();
         Ok(())
     }
 
@@ -659,8 +663,15 @@ impl Store {
     /// (ordered like [`Store::grants_of`]): one statement for every API call's sign-in.
     /// Records when the token was last used, at most once an hour (a write on every API call
     /// would cost more than the call).
+    ///
+    /// A sign-in read less than [`crate::recent::FRESH_FOR`] ago is used again (see
+    /// [`crate::recent`]: changes made through this process apply at once).
     pub async fn token_user(&self, secret: &str) -> StoreResult<Option<(UserAuth, Vec<Grant>)>> {
         let hash = secret_hash(secret);
+        if let Some(known) = self.recent.sign_in(&hash) {
+            return Ok(Some((*known).clone()));
+        }
+        let read_at = std::time::Instant::now();
         let rows: Vec<TokenUserRow> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT u.id, u.email, u.name, u.password_hash, u.must_change_password, u.disabled, t.last_used_at,
                     g.id AS grant_id, g.role AS grant_role, g.koperasi_id AS grant_koperasi_id,
@@ -699,7 +710,10 @@ impl Store {
                 .bind(&hash).bind(t).execute(&mut **c).await.map(|r| r.rows_affected()))?;
             tx.commit().await?;
         }
-        Ok(Some((UserAuth::from(user), grants)))
+        let known = (UserAuth::from(user), grants);
+        self.recent
+            .keep_sign_in(hash, read_at, std::sync::Arc::new(known.clone()));
+        Ok(Some(known))
     }
 
     pub async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenInfo>> {
@@ -744,6 +758,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.recent.forget_sign_ins();
         Ok(())
     }
 }
@@ -785,6 +800,7 @@ impl Store {
             .link_member_user(&mut tx, actor, member, user)
             .await?;
         tx.commit().await?;
+        self.recent.forget_sign_ins();
         Ok(user)
     }
 }

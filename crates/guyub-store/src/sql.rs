@@ -71,6 +71,28 @@ pub(crate) fn rows_per_statement(engine: crate::Engine, cols: usize) -> usize {
     (params / cols.max(1)).max(1)
 }
 
+/// `sql` with each placeholder `$n` renumbered to `$(n + offset)`.
+fn renumbered(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The SQLSTATE a self-checking script raises when it wrote other rows than expected
+/// (`guyub_expect_rows`, migration 0013).
+const SHORT_WRITE: &str = "GY001";
+
 /// One value bound into a [`Script`]: the few types our write statements bind.
 #[derive(Debug, Clone)]
 pub(crate) enum Val {
@@ -125,7 +147,6 @@ pub(crate) struct Script {
     vals: Vec<Val>,
     expected: u64,
 }
-
 impl Script {
     pub(crate) fn new() -> Script {
         Script::default()
@@ -135,26 +156,16 @@ impl Script {
     /// and the number of rows it must write.
     pub(crate) fn push(&mut self, sql: &str, vals: Vec<Val>, rows: u64) {
         let offset = self.vals.len();
-        let mut out = String::with_capacity(sql.len() + 16);
-        let mut rest = sql;
-        while let Some(at) = rest.find('$') {
-            out.push_str(&rest[..=at]);
-            rest = &rest[at + 1..];
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            match rest[..digits].parse::<usize>() {
-                Ok(n) => out.push_str(&(n + offset).to_string()),
-                Err(_) => out.push_str(&rest[..digits]),
-            }
-            rest = &rest[digits..];
-        }
-        out.push_str(rest);
-        self.parts.push(out);
+        self.parts.push(renumbered(sql, offset));
         self.vals.extend(vals);
         self.expected += rows;
     }
 
     /// The whole text for `engine`.
-    fn text(&self, engine: crate::Engine) -> String {
+    /// The whole text for `engine`. `self_checking` (PostgreSQL): the statement raises
+    /// `GY001` when the rows written are not the rows expected, so it undoes itself even
+    /// outside a transaction (the function comes with migration 0013).
+    fn text(&self, engine: crate::Engine, self_checking: bool) -> String {
         match engine {
             crate::Engine::Sqlite => self.parts.join(";\n"),
             crate::Engine::Postgres => {
@@ -165,26 +176,34 @@ impl Script {
                     }
                     sql.push_str(&format!("s{i} AS ({p} RETURNING 1)"));
                 }
-                sql.push_str("\nSELECT CAST(");
+                let mut sum = String::new();
                 for i in 0..self.parts.len() {
                     if i > 0 {
-                        sql.push_str(" + ");
+                        sum.push_str(" + ");
                     }
-                    sql.push_str(&format!("(SELECT COUNT(*) FROM s{i})"));
+                    sum.push_str(&format!("(SELECT COUNT(*) FROM s{i})"));
                 }
-                sql.push_str(" AS BIGINT)");
-                sql
+                if self_checking {
+                    format!(
+                        "{sql}\nSELECT guyub_expect_rows(CAST({sum} AS BIGINT), {})",
+                        self.expected
+                    )
+                } else {
+                    format!("{sql}\nSELECT CAST({sum} AS BIGINT)")
+                }
             }
         }
     }
 
     /// Runs the script in `tx`. `Ok(true)` when every statement wrote the rows it was pushed
-    /// with; `Ok(false)` when some came up short (the caller must roll back).
+    /// with; `Ok(false)` when some came up short (the caller must roll back; outside a
+    /// transaction, [`crate::db::Tx::PgAutocommit`], the statement has undone itself).
     pub(crate) async fn run(self, tx: &mut crate::db::Tx<'_>) -> crate::StoreResult<bool> {
         if self.parts.is_empty() {
             return Ok(true);
         }
-        let sql = self.text(tx.engine());
+        let self_checking = matches!(tx, crate::db::Tx::PgAutocommit(_));
+        let sql = self.text(tx.engine(), self_checking);
         macro_rules! bound {
             ($q:expr) => {{
                 let mut q = $q;
@@ -214,6 +233,20 @@ impl Script {
                     .await?;
                 u64::try_from(n).unwrap_or(0)
             }
+            crate::db::Tx::PgAutocommit(c) => {
+                let n: Result<i64, sqlx::Error> =
+                    bound!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)))
+                        .fetch_one(&mut **c)
+                        .await;
+                match n {
+                    Ok(n) => u64::try_from(n).unwrap_or(0),
+                    // The statement found rows moved and undid itself.
+                    Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(SHORT_WRITE) => {
+                        return Ok(false);
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
         };
         Ok(written == self.expected)
     }
@@ -237,16 +270,33 @@ mod script_tests {
             1,
         );
         assert_eq!(
-            s.text(crate::Engine::Sqlite),
+            s.text(crate::Engine::Sqlite, false),
             "INSERT INTO a (x, y) VALUES ($1,$2);\nUPDATE b SET x = $4 WHERE id = $3 AND n = $12"
         );
         assert_eq!(
-            s.text(crate::Engine::Postgres),
+            s.text(crate::Engine::Postgres, false),
             "WITH s0 AS (INSERT INTO a (x, y) VALUES ($1,$2) RETURNING 1),\n\
              s1 AS (UPDATE b SET x = $4 WHERE id = $3 AND n = $12 RETURNING 1)\n\
              SELECT CAST((SELECT COUNT(*) FROM s0) + (SELECT COUNT(*) FROM s1) AS BIGINT)"
         );
         assert_eq!(s.expected, 2);
         assert_eq!(s.vals.len(), 12);
+    }
+
+    #[test]
+    fn a_self_checking_script_asserts_the_rows_it_wrote() {
+        let mut s = Script::new();
+        s.push("INSERT INTO a (x) VALUES ($1)", vec![1i64.into()], 1);
+        s.push(
+            "UPDATE c SET n = $2 WHERE id = $1",
+            vec![7i64.into(), 2i64.into()],
+            1,
+        );
+        assert_eq!(
+            s.text(crate::Engine::Postgres, true),
+            "WITH s0 AS (INSERT INTO a (x) VALUES ($1) RETURNING 1),\n\
+             s1 AS (UPDATE c SET n = $3 WHERE id = $2 RETURNING 1)\n\
+             SELECT guyub_expect_rows(CAST((SELECT COUNT(*) FROM s0) + (SELECT COUNT(*) FROM s1) AS BIGINT), 2)"
+        );
     }
 }

@@ -1514,13 +1514,40 @@ async fn api_refuses_a_revoked_token() {
     // A made-up token too.
     let r = w.get(&path, As::Token("guyub_bukan-token-asli")).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    // And the token of a disabled user.
+    // And the token of a disabled user, though it signed in a moment ago (sign-ins are
+    // remembered briefly; a change made through this process applies at once).
+    assert_eq!(
+        w.get(&path, As::Token(&w.kasir_a.token)).await.status,
+        StatusCode::OK
+    );
     w.store
         .set_user_disabled(&guyub_store::Actor::system("test"), w.kasir_a.id, true)
         .await
         .unwrap();
     let r = w.get(&path, As::Token(&w.kasir_a.token)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn api_applies_a_revoked_role_at_once() {
+    let w = World::new().await;
+    let path = format!("/api/v1/coops/{}/members", w.a);
+    assert_eq!(
+        w.get(&path, As::Token(&w.kasir_a.token)).await.status,
+        StatusCode::OK
+    );
+    let grants = w.store.grants_of(w.kasir_a.id).await.unwrap();
+    assert!(!grants.is_empty());
+    for g in grants {
+        w.store
+            .revoke_grant(&guyub_store::Actor::system("test"), g.id)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        w.get(&path, As::Token(&w.kasir_a.token)).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]

@@ -68,8 +68,9 @@ fn desk_delta(
     let batches = after.batches - before.batches;
     let requests = after.requests - before.requests;
     let busy = (after.busy_micros - before.busy_micros) as f64 / 1e6;
+    let retried = after.retried - before.retried;
     format!(
-        "desk: {batches} batches, {:.1} requests per batch, {:.0} µs per batch, busy {:.0} % of the time (summed over its writers)",
+        "desk: {batches} batches, {:.1} requests per batch, {:.0} µs per batch, busy {:.0} % of the time (summed over its writers), {retried} posted again",
         requests as f64 / batches.max(1) as f64,
         busy * 1e6 / batches.max(1) as f64,
         100.0 * busy / secs.max(1e-9)
