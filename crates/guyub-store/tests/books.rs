@@ -2949,3 +2949,71 @@ store_test!(simpanan_pokok_is_paid_up_to_the_bylaws_amount, |s| {
     );
     assert_eq!(balance_of(&t, ani, pokok.id).await, 100_000);
 });
+
+// The desk keeps what it read of a coop's accounts, products and fiscal years between batches
+// (SQLite); a change made meanwhile through another connection must reach its next batch.
+store_test!(
+    the_desk_sees_accounts_and_years_changed_between_its_batches,
+    |s| {
+        let k = new_coop(&s, "KSPA").await;
+        let t = s.tenant(k);
+        let ani = new_member(&t, "Ani", 1).await;
+        let sukarela = product(&t, "SUKARELA").await;
+        let lebaran = t
+            .add_product(
+                &sys(),
+                "LEBARAN",
+                "Simpanan lebaran",
+                guyub_core::savings::SavingsKind::Lain,
+                Rupiah::ZERO,
+                None,
+            )
+            .await
+            .unwrap();
+        let d = date!(2025 - 03 - 03);
+        // The desk reads (and keeps) the accounts and the year 2025.
+        t.counter(
+            &kasir(),
+            None,
+            &counter_req(ani, "tunai", d, vec![deposit(&sukarela, 10_000)]),
+        )
+        .await
+        .unwrap();
+        // The product's account is deactivated: the next payment into it is refused.
+        t.update_account(&sys(), lebaran.account_id, &lebaran.name, false)
+            .await
+            .unwrap();
+        let snap = snapshot(&t).await;
+        let r = t
+            .counter(
+                &kasir(),
+                None,
+                &counter_req(ani, "tunai", d, vec![deposit(&lebaran, 10_000)]),
+            )
+            .await;
+        assert!(r.is_err(), "a payment into an inactive account was posted");
+        assert_eq!(snapshot(&t).await, snap);
+        // Still open: another payment into sukarela goes through.
+        t.counter(
+            &kasir(),
+            None,
+            &counter_req(ani, "tunai", d, vec![deposit(&sukarela, 5_000)]),
+        )
+        .await
+        .unwrap();
+        // The year is closed: the next payment dated in it is refused.
+        t.close_year(&sys(), 2025).await.unwrap();
+        let snap = snapshot(&t).await;
+        let msg = conflict(
+            t.counter(
+                &kasir(),
+                None,
+                &counter_req(ani, "tunai", d, vec![deposit(&sukarela, 10_000)]),
+            )
+            .await,
+        );
+        assert!(msg.id.contains("2025"), "{msg:?}");
+        assert_eq!(snapshot(&t).await, snap);
+        assert_eq!(balance_of(&t, ani, sukarela.id).await, 15_000);
+    }
+);

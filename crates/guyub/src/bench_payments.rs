@@ -240,7 +240,7 @@ pub async fn run(a: PaymentsBenchArgs) -> anyhow::Result<()> {
 
     match store.engine() {
         guyub_store::Engine::Postgres => {
-            crate::bench_books::pgbench_tpcb(&a.database_url, 8);
+            crate::bench_books::pgbench_tpcb(&a.database_url, 8, true);
         }
         guyub_store::Engine::Sqlite => {
             let n = 2_000;
