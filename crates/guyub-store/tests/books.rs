@@ -2848,22 +2848,26 @@ store_test!(a_time_deposit_paid_into_again_starts_a_new_term, |s| {
 // A product whose ledger account was deactivated (while still unused) takes no deposits: the
 // counter refuses that request on its own, names the account, and writes nothing; the other
 // requests of the same batch are posted.
+/// A product of the coop's own ("Simpanan lebaran", kind lain) with an account of its own.
+async fn lebaran_product(t: &Tenant<'_>) -> Product {
+    t.add_product(
+        &sys(),
+        "LEBARAN",
+        "Simpanan lebaran",
+        guyub_core::savings::SavingsKind::Lain,
+        Rupiah::ZERO,
+        None,
+    )
+    .await
+    .unwrap()
+}
+
 store_test!(a_product_on_an_inactive_account_is_refused_alone, |s| {
     let k = new_coop(&s, "KSPA").await;
     let t = s.tenant(k);
     let ani = new_member(&t, "Ani", 1).await;
     let sukarela = product(&t, "SUKARELA").await;
-    let lebaran = t
-        .add_product(
-            &sys(),
-            "LEBARAN",
-            "Simpanan lebaran",
-            guyub_core::savings::SavingsKind::Lain,
-            Rupiah::ZERO,
-            None,
-        )
-        .await
-        .unwrap();
+    let lebaran = lebaran_product(&t).await;
     t.update_account(&sys(), lebaran.account_id, &lebaran.name, false)
         .await
         .unwrap();
@@ -2959,17 +2963,7 @@ store_test!(
         let t = s.tenant(k);
         let ani = new_member(&t, "Ani", 1).await;
         let sukarela = product(&t, "SUKARELA").await;
-        let lebaran = t
-            .add_product(
-                &sys(),
-                "LEBARAN",
-                "Simpanan lebaran",
-                guyub_core::savings::SavingsKind::Lain,
-                Rupiah::ZERO,
-                None,
-            )
-            .await
-            .unwrap();
+        let lebaran = lebaran_product(&t).await;
         let d = date!(2025 - 03 - 03);
         // The desk reads (and keeps) the accounts and the year 2025.
         t.counter(
