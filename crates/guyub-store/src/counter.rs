@@ -137,7 +137,7 @@ fn state_of(code: &str, is_header: bool, active: bool) -> StoreResult<AccountSta
 
 /// An account the counter posts to, with the savings product that posts to it (if one does)
 /// and its role (if it is where cash, bank or QRIS money goes): both read in one statement.
-#[derive(sqlx::FromRow, Clone)]
+#[derive(sqlx::FromRow)]
 struct CounterAccountRow {
     account_id: Uuid,
     account_code: String,
@@ -170,12 +170,18 @@ impl CounterAccountRow {
     }
 }
 
-/// The coop's accounts the counter posts to, with their products ([`CounterAccountRow`]).
-async fn read_counter_accounts(
-    tx: &mut Tx<'_>,
-    k: KoperasiId,
-) -> StoreResult<Vec<CounterAccountRow>> {
-    Ok(on_tx!(&mut *tx, c => sqlx::query_as(
+/// What a batch needs of the coop's accounts: the state of every account the counter posts
+/// to (for the core's line checks), the savings products, and the accounts cash, bank and
+/// QRIS money goes to.
+struct CounterAccounts {
+    states: HashMap<AccountId, AccountState>,
+    products: Vec<Product>,
+    roles: Vec<(Uuid, String)>,
+}
+
+/// Reads [`CounterAccounts`] in one statement.
+async fn read_counter_accounts(tx: &mut Tx<'_>, k: KoperasiId) -> StoreResult<CounterAccounts> {
+    let rows: Vec<CounterAccountRow> = on_tx!(&mut *tx, c => sqlx::query_as(
         "SELECT a.id AS account_id, a.code AS account_code, a.is_header, a.active AS account_active,
                 a.role, p.id AS product_id, p.code AS product_code, p.name AS product_name,
                 p.kind AS product_kind, p.min_balance, p.term_months, p.active AS product_active
@@ -183,7 +189,29 @@ async fn read_counter_accounts(
          LEFT JOIN savings_product p ON p.koperasi_id = a.koperasi_id AND p.account_id = a.id
          WHERE a.koperasi_id = $1 AND (p.id IS NOT NULL OR a.role IN ($2, $3, $4))")
         .bind(k.0).bind(MONEY_ROLES[0].as_str()).bind(MONEY_ROLES[1].as_str())
-        .bind(MONEY_ROLES[2].as_str()).fetch_all(&mut **c).await)?)
+        .bind(MONEY_ROLES[2].as_str()).fetch_all(&mut **c).await)?;
+    let mut out = CounterAccounts {
+        states: HashMap::new(),
+        products: Vec::with_capacity(rows.len()),
+        roles: Vec::with_capacity(MONEY_ROLES.len()),
+    };
+    for r in &rows {
+        out.states.insert(
+            AccountId(r.account_id),
+            state_of(&r.account_code, r.is_header, r.account_active)?,
+        );
+        if let Some(p) = r.product() {
+            out.products.push(p);
+        }
+        if let Some(role) = r
+            .role
+            .as_deref()
+            .filter(|x| MONEY_ROLES.iter().any(|m| m.as_str() == *x))
+        {
+            out.roles.push((r.account_id, role.to_string()));
+        }
+    }
+    Ok(out)
 }
 
 /// SQLite: each coop's accounts with their products, and the states of its fiscal years, as
@@ -205,7 +233,7 @@ struct Seen {
 /// What [`Seen`] keeps of one coop.
 #[derive(Default)]
 struct SeenCoop {
-    accounts: Option<Arc<Vec<CounterAccountRow>>>,
+    accounts: Option<Arc<CounterAccounts>>,
     periods: HashMap<Date, Result<(), i32>>,
 }
 
@@ -510,20 +538,18 @@ async fn post_jobs(
     let mut accounts: HashMap<(MemberId, ProductId), Acct> = HashMap::new();
     let mut version: Option<i64> = None;
     for chunk in members.chunks(500) {
-        let head = match tx.engine() {
-            crate::Engine::Sqlite => {
-                "SELECT m.id, m.status, s.id, s.product_id, s.balance, s.maturity_date,
-                        (SELECT data_version FROM pragma_data_version()) AS v
-                 FROM member m LEFT JOIN savings_account s ON s.koperasi_id = m.koperasi_id AND s.member_id = m.id
-                 WHERE m.koperasi_id = $1 AND m.id IN ("
-            }
-            crate::Engine::Postgres => {
-                "SELECT m.id, m.status, s.id, s.product_id, s.balance, s.maturity_date, CAST(NULL AS BIGINT) AS v
-                 FROM member m LEFT JOIN savings_account s ON s.koperasi_id = m.koperasi_id AND s.member_id = m.id
-                 WHERE m.koperasi_id = $1 AND m.id IN ("
-            }
+        let version_of = match tx.engine() {
+            crate::Engine::Sqlite => "(SELECT data_version FROM pragma_data_version())",
+            crate::Engine::Postgres => "CAST(NULL AS BIGINT)",
         };
-        let sql = in_list_sql(head, chunk.len());
+        let sql = in_list_sql(
+            &format!(
+                "SELECT m.id, m.status, s.id, s.product_id, s.balance, s.maturity_date, {version_of}
+                 FROM member m LEFT JOIN savings_account s ON s.koperasi_id = m.koperasi_id AND s.member_id = m.id
+                 WHERE m.koperasi_id = $1 AND m.id IN ("
+            ),
+            chunk.len(),
+        );
         type MemberAccountRow = (
             Uuid,
             String,
@@ -566,43 +592,29 @@ async fn post_jobs(
         }
         _ => None,
     };
-    // The coop's products and the accounts cash, bank and QRIS post to, in one statement,
-    // with the state of every account they post to, for the core's line checks.
+    // The coop's products and the accounts cash, bank and QRIS post to, with the state of
+    // every account they post to, for the core's line checks.
     let known = seen.as_ref().and_then(|c| c.accounts.clone());
-    let rows: Arc<Vec<CounterAccountRow>> = match known {
-        Some(rows) => rows,
+    let counter_accounts: Arc<CounterAccounts> = match known {
+        Some(known) => known,
         None => {
-            let rows = Arc::new(read_counter_accounts(tx, k).await?);
+            let read = Arc::new(read_counter_accounts(tx, k).await?);
             if let Some(c) = seen.as_mut() {
-                c.accounts = Some(rows.clone());
+                c.accounts = Some(read.clone());
             }
-            rows
+            read
         }
     };
-    let mut states: HashMap<AccountId, AccountState> = HashMap::new();
-    let mut products: Vec<Product> = Vec::with_capacity(rows.len());
-    let mut roles: Vec<(Uuid, String)> = Vec::with_capacity(MONEY_ROLES.len());
-    for r in rows.iter() {
-        states.insert(
-            AccountId(r.account_id),
-            state_of(&r.account_code, r.is_header, r.account_active)?,
-        );
-        if let Some(p) = r.product() {
-            products.push(p);
-        }
-        if let Some(role) = r
-            .role
-            .as_deref()
-            .filter(|x| MONEY_ROLES.iter().any(|m| m.as_str() == *x))
-        {
-            roles.push((r.account_id, role.to_string()));
-        }
-    }
+    let CounterAccounts {
+        states,
+        products,
+        roles,
+    } = &*counter_accounts;
 
     // Checks that need no database.
     let mut checked: Vec<(usize, Checked<'_>)> = vec![];
     for (i, job) in jobs.iter().enumerate() {
-        match check_job(job, &products) {
+        match check_job(job, products) {
             Ok(c) => checked.push((i, c)),
             Err(e) => out[i] = Some(Err(e)),
         }
@@ -642,7 +654,8 @@ async fn post_jobs(
     let before: HashMap<Uuid, i64> = accounts.values().map(|a| (a.id, a.balance)).collect();
     // The fiscal year of each date must be open.
     let dates: Vec<Date> = checked.iter().map(|(_, c)| c.job.req.date).collect();
-    let periods = match seen {
+    let read_here;
+    let periods: &HashMap<Date, Result<(), i32>> = match seen {
         Some(c) => {
             let missing: Vec<Date> = dates
                 .iter()
@@ -651,9 +664,12 @@ async fn post_jobs(
                 .collect();
             c.periods
                 .extend(ledger::period_states(tx, k, &missing).await?);
-            c.periods.clone()
+            &c.periods
         }
-        None => ledger::period_states(tx, k, &dates).await?,
+        None => {
+            read_here = ledger::period_states(tx, k, &dates).await?;
+            &read_here
+        }
     };
 
     // The bylaws' simpanan pokok per year, read only when a request pays pokok.
@@ -692,7 +708,7 @@ async fn post_jobs(
             continue;
         }
         // The entry it will post must pass the core's rules (active posting accounts).
-        let entry_lines = entry_lines(c, &roles)?;
+        let entry_lines = entry_lines(c, roles)?;
         let total = match check_lines(&entry_lines, |id| states.get(&id).cloned()) {
             Ok(t) => t,
             Err(e) => {
@@ -1132,7 +1148,7 @@ pub struct Desk {
 /// `turn` is held from taking the numbers until the batch has committed: a conditional
 /// update compares with the last committed value (on PostgreSQL a row another transaction
 /// has changed but not committed is compared as it was), so the next batch may run its script
-/// only once the one before it committed. The other writer meanwhile begins and reads.
+/// only once the one before it committed. The other writer meanwhile reads.
 #[derive(Default, Debug)]
 struct SeqMemo {
     last: std::sync::Mutex<HashMap<(KoperasiId, String), i64>>,
@@ -1317,7 +1333,13 @@ async fn checkpointer(db: Db, writers: std::sync::Weak<InFlight>) {
             return;
         }
         if conn.is_none() {
-            conn = db.writer_connection().await.ok();
+            conn = match db.writer_connection().await {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the desk's checkpointer could not connect");
+                    None
+                }
+            };
         }
         let Some(WriterConn::Sqlite(c)) = conn.as_mut() else {
             continue;
@@ -1335,7 +1357,7 @@ async fn checkpointer(db: Db, writers: std::sync::Weak<InFlight>) {
 /// How many batches may be in flight at once, each on its own connection.
 ///
 /// SQLite has one writer at a time, so one. On PostgreSQL two: while one batch writes and
-/// waits for its commit to be durable, the next one begins and reads (members, balances,
+/// waits for its commit to be durable, the next one reads (members, balances,
 /// open years) on the other connection. Batches of one coop still write one after the other:
 /// each first takes the coop's counters row (`book_seq`), which the other holds until it
 /// commits. A member is never in two batches at once (see [`Intake::next_batch`]), so no batch
@@ -1438,7 +1460,7 @@ impl Intake {
 }
 
 /// A writer: takes a batch (while it waits for one, the other writers wait for it to take
-/// its batch first), posts it in one transaction on its own connection, answers, repeats.
+/// its batch first), posts it on its own connection, answers, repeats.
 async fn run_writer(
     db: Db,
     intake: Arc<tokio::sync::Mutex<Intake>>,
@@ -1446,10 +1468,13 @@ async fn run_writer(
     memo: Arc<SeqMemo>,
     stats: Arc<DeskCounters>,
 ) {
-    // Its own connection, kept while it works (see [`crate::db::WriterConn`]), and what it
-    // has seen through it.
-    let mut conn: Option<WriterConn> = None;
-    let mut seen = Seen::default();
+    let mut w = Writer {
+        db,
+        conn: None,
+        seen: Seen::default(),
+        memo,
+        stats,
+    };
     loop {
         let batch = {
             let mut intake = intake.lock().await;
@@ -1462,7 +1487,7 @@ async fn run_writer(
             batch.iter().map(|t| (t.k, t.job.req.member)).collect();
         let started = std::time::Instant::now();
         let n = batch.len() as u64;
-        post_batch(&db, &mut conn, &mut seen, batch, &memo, &stats).await;
+        w.post_batch(batch).await;
         {
             let mut busy = in_flight.members();
             for m in &members {
@@ -1470,141 +1495,123 @@ async fn run_writer(
             }
         }
         in_flight.freed.notify_waiters();
-        stats.batches.fetch_add(1, Ordering::Relaxed);
-        stats.requests.fetch_add(n, Ordering::Relaxed);
-        stats.busy_micros.fetch_add(
+        w.stats.batches.fetch_add(1, Ordering::Relaxed);
+        w.stats.requests.fetch_add(n, Ordering::Relaxed);
+        w.stats.busy_micros.fetch_add(
             u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             Ordering::Relaxed,
         );
     }
 }
 
-/// Posts one batch and answers each request, one coop after the other (on PostgreSQL each
-/// coop's postings are one self-committing statement, which cannot span coops).
-async fn post_batch(
-    db: &Db,
-    conn: &mut Option<WriterConn>,
-    seen: &mut Seen,
-    batch: Vec<Ticket>,
-    memo: &SeqMemo,
-    stats: &DeskCounters,
-) {
-    let mut groups: Vec<Vec<Ticket>> = vec![];
-    for t in batch {
-        match groups
-            .iter_mut()
-            .find(|g| g.first().is_some_and(|f| f.k == t.k))
+/// One writer's state: its own connection, kept while it works (see [`WriterConn`]), and
+/// what it has seen through that connection ([`Seen`]); the desk's shared counter memory and
+/// statistics.
+struct Writer {
+    db: Db,
+    conn: Option<WriterConn>,
+    seen: Seen,
+    memo: Arc<SeqMemo>,
+    stats: Arc<DeskCounters>,
+}
+
+impl Writer {
+    /// Posts one batch and answers each request, one coop after the other (on PostgreSQL
+    /// each coop's postings are one self-committing statement, which cannot span coops).
+    async fn post_batch(&mut self, batch: Vec<Ticket>) {
+        let mut groups: Vec<Vec<Ticket>> = vec![];
+        for t in batch {
+            match groups
+                .iter_mut()
+                .find(|g| g.first().is_some_and(|f| f.k == t.k))
+            {
+                Some(g) => g.push(t),
+                None => groups.push(vec![t]),
+            }
+        }
+        for g in groups {
+            self.post_group(g).await;
+        }
+    }
+
+    /// Posts the requests of one coop. First as one self-committing statement (PostgreSQL)
+    /// or one transaction (SQLite) with the numbers remembered; in a transaction when that
+    /// cannot be (the numbers not remembered, a term deposit renews). If the batch as a
+    /// whole fails (the database, a counter or a balance moved by another writer, or the
+    /// replay of a key answered before), it is posted once more reading the counters and
+    /// looking its keys up first, then each request on its own.
+    async fn post_group(&mut self, batch: Vec<Ticket>) {
+        let mut outcome = self.try_batch(&batch, true, KeyLookup::Refused, true).await;
+        if matches!(outcome, Ok(None)) {
+            outcome = self
+                .try_batch(&batch, true, KeyLookup::Refused, false)
+                .await;
+        }
+        if !matches!(outcome, Ok(Some(_))) {
+            // Whatever failed it (a counter moved, a replayed key, a balance moved) is looked
+            // for this time: the counters read, the keys looked up first.
+            self.stats.retried.fetch_add(1, Ordering::Relaxed);
+            self.memo.forget();
+            outcome = self.try_batch(&batch, false, KeyLookup::First, false).await;
+        }
+        match outcome {
+            Ok(Some(answers)) => {
+                for (t, a) in batch.into_iter().zip(answers) {
+                    // The caller may have gone (a closed connection); its posting stands, and
+                    // a retry with the same key finds it.
+                    let _ = t.reply.send(a);
+                }
+            }
+            // Also a batch of one: it was posted without looking up its key first, and a
+            // replay fails just so; alone, the key is looked up.
+            _ => {
+                for t in batch {
+                    let one = post_one(&self.db, t.k, &t.job).await;
+                    let _ = t.reply.send(one);
+                }
+            }
+        }
+    }
+
+    /// Posts the requests of one coop on the writer's connection, outside a transaction when
+    /// `autocommit` and the engine allows it ([`WriterConn::begin`]): each request's answer,
+    /// `None` when the batch must be posted in a transaction (nothing was written), or the
+    /// error that undid it. The numbers come from the desk's memory when `remembered` and it
+    /// has them.
+    async fn try_batch(
+        &mut self,
+        batch: &[Ticket],
+        remembered: bool,
+        lookup: KeyLookup,
+        autocommit: bool,
+    ) -> StoreResult<Option<Vec<StoreResult<Receipt>>>> {
+        let t0 = std::time::Instant::now();
+        if self.conn.is_none() {
+            self.conn = Some(self.db.writer_connection().await?);
+        }
+        let conn = self
+            .conn
+            .as_mut()
+            .ok_or_else(|| StoreError::corrupt("no writer connection"))?;
+        let memo = remembered.then_some(&*self.memo);
+        let outcome = write_batch(conn, &mut self.seen, batch, memo, lookup, autocommit, t0).await;
+        // A connection that failed below the SQL (closed, broken) is replaced for the next
+        // batch; after a refusal or a rolled-back batch it is as good as before. What was
+        // seen goes with either (a rolled-back batch may have kept a fiscal year's row it
+        // never wrote).
+        if outcome.is_err() {
+            self.seen = Seen::default();
+        }
+        if let Err(StoreError::Db(e)) = &outcome
+            && !matches!(e, sqlx::Error::Database(_) | sqlx::Error::RowNotFound)
         {
-            Some(g) => g.push(t),
-            None => groups.push(vec![t]),
+            self.conn = None;
         }
-    }
-    for g in groups {
-        post_group(db, conn, seen, g, memo, stats).await;
+        outcome
     }
 }
 
-/// Posts the requests of one coop. First as one self-committing statement (PostgreSQL) or
-/// one transaction (SQLite) with the numbers remembered; in a transaction when that cannot
-/// be (the numbers not remembered, a term deposit renews). If the batch as a whole fails
-/// (the database, a counter or a balance moved by another writer, or the replay of a key
-/// answered before), it is posted once more reading the counters and looking its keys up
-/// first, then each request on its own.
-async fn post_group(
-    db: &Db,
-    conn: &mut Option<WriterConn>,
-    seen: &mut Seen,
-    batch: Vec<Ticket>,
-    memo: &SeqMemo,
-    stats: &DeskCounters,
-) {
-    let mut outcome = try_batch(db, conn, seen, &batch, Some(memo), KeyLookup::Refused, true).await;
-    if matches!(outcome, Ok(None)) {
-        outcome = try_batch(
-            db,
-            conn,
-            seen,
-            &batch,
-            Some(memo),
-            KeyLookup::Refused,
-            false,
-        )
-        .await;
-    }
-    if !matches!(outcome, Ok(Some(_))) {
-        // Whatever failed it (a counter moved, a replayed key, a balance moved) is looked
-        // for this time: the counters read, the keys looked up first.
-        stats.retried.fetch_add(1, Ordering::Relaxed);
-        memo.forget();
-        outcome = try_batch(db, conn, seen, &batch, None, KeyLookup::First, false).await;
-    }
-    match outcome {
-        Ok(Some(answers)) => {
-            for (t, a) in batch.into_iter().zip(answers) {
-                // The caller may have gone (a closed connection); its posting stands, and a
-                // retry with the same key finds it.
-                let _ = t.reply.send(a);
-            }
-        }
-        // Also a batch of one: it was posted without looking up its key first, and a replay
-        // fails just so; alone, the key is looked up.
-        _ => {
-            for t in batch {
-                let one = post_one(db, t.k, &t.job).await;
-                let _ = t.reply.send(one);
-            }
-        }
-    }
-}
-
-/// Posts the requests of one coop on the writer's connection, outside a transaction when
-/// `autocommit` and the engine allows it ([`WriterConn::begin`]): each request's answer,
-/// `None` when the batch must be posted in a transaction (nothing was written), or the error
-/// that undid it. The numbers come from `memo` when given and it has them.
-async fn try_batch(
-    db: &Db,
-    conn: &mut Option<WriterConn>,
-    seen: &mut Seen,
-    batch: &[Ticket],
-    memo: Option<&SeqMemo>,
-    lookup: KeyLookup,
-    autocommit: bool,
-) -> StoreResult<Option<Vec<StoreResult<Receipt>>>> {
-    let t0 = std::time::Instant::now();
-    let outcome = write_batch(
-        conn_of(db, conn).await?,
-        seen,
-        batch,
-        memo,
-        lookup,
-        autocommit,
-        t0,
-    )
-    .await;
-    // A connection that failed below the SQL (closed, broken) is replaced for the next batch;
-    // after a refusal or a rolled-back batch it is as good as before. What was seen goes with
-    // either (a rolled-back batch may have kept a fiscal year's row it never wrote).
-    if outcome.is_err() {
-        *seen = Seen::default();
-    }
-    if let Err(StoreError::Db(e)) = &outcome
-        && !matches!(e, sqlx::Error::Database(_) | sqlx::Error::RowNotFound)
-    {
-        *conn = None;
-    }
-    outcome
-}
-
-/// The writer's connection, opened if it has none.
-async fn conn_of<'c>(db: &Db, conn: &'c mut Option<WriterConn>) -> StoreResult<&'c mut WriterConn> {
-    if conn.is_none() {
-        *conn = Some(db.writer_connection().await?);
-    }
-    conn.as_mut()
-        .ok_or_else(|| StoreError::corrupt("no writer connection"))
-}
-
-/// [`try_batch`] on the writer's connection. The requests are all of one coop.
+/// [`Writer::try_batch`] on the writer's connection. The requests are all of one coop.
 async fn write_batch(
     conn: &mut WriterConn,
     seen: &mut Seen,

@@ -23,12 +23,12 @@ pub enum Db {
 
 /// An open write transaction on one of the two engines. Dropped without `commit` = rolled back.
 /// `'c` is `'static` for a transaction on a pooled connection ([`Db::begin_write`]) and the
-/// borrow of a kept connection otherwise ([`WriterConn::begin_write`]).
+/// borrow of a kept connection otherwise ([`WriterConn::begin`]).
 pub enum Tx<'c> {
     Sqlite(sqlx::Transaction<'c, sqlx::Sqlite>),
     Pg(sqlx::Transaction<'c, sqlx::Postgres>),
     /// No transaction: each statement on this PostgreSQL connection commits by itself, and
-    /// `commit`/`rollback` do nothing ([`WriterConn::autocommit`]). Only for work whose
+    /// `commit`/`rollback` do nothing ([`WriterConn::begin`]). Only for work whose
     /// reads need no lock and whose writes are one self-checking statement (the counter
     /// desk's batches, see `counter.rs`); code that writes more than once must refuse it
     /// ([`Tx::is_autocommit`]).
@@ -47,18 +47,9 @@ pub enum WriterConn {
 }
 
 impl WriterConn {
-    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite, as [`Db::begin_write`]).
-    pub async fn begin_write(&mut self) -> Result<Tx<'_>, sqlx::Error> {
-        use sqlx::Connection;
-        Ok(match self {
-            WriterConn::Sqlite(c) => Tx::Sqlite(c.begin_with("BEGIN IMMEDIATE").await?),
-            WriterConn::Pg(c) => Tx::Pg(c.begin().await?),
-        })
-    }
-
     /// With `autocommit` on PostgreSQL: the connection outside any transaction (see
-    /// [`Tx::PgAutocommit`]); otherwise a write transaction ([`WriterConn::begin_write`]).
-    /// SQLite's writes always go in a transaction.
+    /// [`Tx::PgAutocommit`]); otherwise a write transaction (`BEGIN IMMEDIATE` on SQLite, as
+    /// [`Db::begin_write`]). SQLite's writes always go in a transaction.
     pub async fn begin(&mut self, autocommit: bool) -> Result<Tx<'_>, sqlx::Error> {
         use sqlx::Connection;
         Ok(match (self, autocommit) {

@@ -147,6 +147,7 @@ pub(crate) struct Script {
     vals: Vec<Val>,
     expected: u64,
 }
+
 impl Script {
     pub(crate) fn new() -> Script {
         Script::default()
@@ -161,7 +162,6 @@ impl Script {
         self.expected += rows;
     }
 
-    /// The whole text for `engine`.
     /// The whole text for `engine`. `self_checking` (PostgreSQL): the statement raises
     /// `GY001` when the rows written are not the rows expected, so it undoes itself even
     /// outside a transaction (the function comes with migration 0013).
