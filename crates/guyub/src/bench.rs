@@ -48,6 +48,13 @@ pub struct BenchArgs {
 }
 
 /// Median and 95th percentile of a sample, in milliseconds.
+/// The middle value of `v` (the upper of the two middle ones when their count is even); 0
+/// when empty.
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
 pub(crate) fn stats(mut v: Vec<Duration>) -> (f64, f64) {
     v.sort();
     let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;

@@ -24,7 +24,7 @@ use guyub_store::savings::{CounterRequest, Movement};
 use guyub_store::{Actor, Store};
 use tower::ServiceExt;
 
-use crate::bench::stats;
+use crate::bench::{median, stats};
 
 use crate::demo::{self, Rng};
 
@@ -323,16 +323,14 @@ pub async fn run(a: BooksBenchArgs) -> anyhow::Result<()> {
         "books verify after the deposits: {} problem(s)",
         problems.len()
     );
-    let api = median(&mut api_rates);
-    println!(
-        "\ndeposits via API, median of {} rounds: {api:.0} per second",
-        api_rates.len()
-    );
+    let rounds = api_rates.len();
+    let api = median(api_rates);
+    println!("\ndeposits via API, median of {rounds} rounds: {api:.0} per second");
     if !anchors.is_empty() {
-        let anchor = median(&mut anchors);
+        let n = anchors.len();
+        let anchor = median(anchors);
         println!(
-            "anchor, median of {} rounds: {anchor:.0} per second\nratio deposits / anchor (medians): {:.2} (target ≥ 0.5)",
-            anchors.len(),
+            "anchor, median of {n} rounds: {anchor:.0} per second\nratio deposits / anchor (medians): {:.2} (target ≥ 0.5)",
             api / anchor
         );
     }
@@ -384,19 +382,8 @@ pub async fn run(a: BooksBenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `pgbench` TPC-B with `clients` clients, prepared statements, 10 s, on the same server.
-/// The median of `v` (sorted in place); 0 when empty.
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
-/// `pgbench` TPC-B for 10 s with `clients` clients (prepared), its tables made first when
-/// `init`.
+/// `pgbench` TPC-B for 10 s with `clients` clients (prepared), on the same server, its tables
+/// made first when `init`.
 pub(crate) fn pgbench_tpcb(url: &str, clients: usize, init: bool) -> Option<f64> {
     let run = |args: &[&str]| {
         std::process::Command::new("pgbench")

@@ -20,6 +20,7 @@ use guyub_store::benchdata::{BenchRequest, fill_requests};
 use guyub_store::{Actor, Store};
 use time::PrimitiveDateTime;
 
+use crate::bench::median;
 use crate::demo::{self, Rng};
 
 #[derive(Args)]
@@ -33,11 +34,6 @@ pub struct PaymentsBenchArgs {
     /// Times the core's match is repeated (its median is reported).
     #[arg(long, default_value_t = 7)]
     runs: usize,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 pub async fn run(a: PaymentsBenchArgs) -> anyhow::Result<()> {
