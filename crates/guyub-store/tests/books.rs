@@ -2848,6 +2848,21 @@ store_test!(a_time_deposit_paid_into_again_starts_a_new_term, |s| {
 // A product whose ledger account was deactivated (while still unused) takes no deposits: the
 // counter refuses that request on its own, names the account, and writes nothing; the other
 // requests of the same batch are posted.
+/// One cash payment at the counter, through the desk, without an idempotency key.
+async fn pay_cash(
+    t: &Tenant<'_>,
+    member: MemberId,
+    date: Date,
+    movement: Movement,
+) -> guyub_store::StoreResult<Receipt> {
+    t.counter(
+        &kasir(),
+        None,
+        &counter_req(member, "tunai", date, vec![movement]),
+    )
+    .await
+}
+
 /// A product of the coop's own ("Simpanan lebaran", kind lain) with an account of its own.
 async fn lebaran_product(t: &Tenant<'_>) -> Product {
     t.add_product(
@@ -2966,46 +2981,25 @@ store_test!(
         let lebaran = lebaran_product(&t).await;
         let d = date!(2025 - 03 - 03);
         // The desk reads (and keeps) the accounts and the year 2025.
-        t.counter(
-            &kasir(),
-            None,
-            &counter_req(ani, "tunai", d, vec![deposit(&sukarela, 10_000)]),
-        )
-        .await
-        .unwrap();
+        pay_cash(&t, ani, d, deposit(&sukarela, 10_000))
+            .await
+            .unwrap();
         // The product's account is deactivated: the next payment into it is refused.
         t.update_account(&sys(), lebaran.account_id, &lebaran.name, false)
             .await
             .unwrap();
         let snap = snapshot(&t).await;
-        let r = t
-            .counter(
-                &kasir(),
-                None,
-                &counter_req(ani, "tunai", d, vec![deposit(&lebaran, 10_000)]),
-            )
-            .await;
+        let r = pay_cash(&t, ani, d, deposit(&lebaran, 10_000)).await;
         assert!(r.is_err(), "a payment into an inactive account was posted");
         assert_eq!(snapshot(&t).await, snap);
         // Still open: another payment into sukarela goes through.
-        t.counter(
-            &kasir(),
-            None,
-            &counter_req(ani, "tunai", d, vec![deposit(&sukarela, 5_000)]),
-        )
-        .await
-        .unwrap();
+        pay_cash(&t, ani, d, deposit(&sukarela, 5_000))
+            .await
+            .unwrap();
         // The year is closed: the next payment dated in it is refused.
         t.close_year(&sys(), 2025).await.unwrap();
         let snap = snapshot(&t).await;
-        let msg = conflict(
-            t.counter(
-                &kasir(),
-                None,
-                &counter_req(ani, "tunai", d, vec![deposit(&sukarela, 10_000)]),
-            )
-            .await,
-        );
+        let msg = conflict(pay_cash(&t, ani, d, deposit(&sukarela, 10_000)).await);
         assert!(msg.id.contains("2025"), "{msg:?}");
         assert_eq!(snapshot(&t).await, snap);
         assert_eq!(balance_of(&t, ani, sukarela.id).await, 15_000);
